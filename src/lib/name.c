@@ -78,7 +78,8 @@ int od_name_unpack(od_rd_t *r, uint8_t out[OD_NAME_MAXLEN])
 			err = OD_ELABEL;
 			goto fail;
 		}
-		if (len + 1 + l + 1 > OD_NAME_MAXLEN) {
+		/* This label, plus the root label still to come. */
+		if (len + 1 + l + (l ? 1 : 0) > OD_NAME_MAXLEN) {
 			err = OD_ENAMELEN;
 			goto fail;
 		}

@@ -251,6 +251,19 @@ static void test_unpack(void **state)
 	}
 	big[pos++] = 0;
 	assert_int_equal(unpack_at(big, pos, 0, out, NULL), OD_ENAMELEN);
+	/* exactly 255 octets: 3 x 64 + 62 + root */
+	pos = 0;
+	for (int i = 0; i < 4; i++) {
+		uint8_t l = i < 3 ? 63 : 61;
+		big[pos++] = l;
+		memset(big + pos, 'x', l);
+		pos += l;
+	}
+	big[pos++] = 0;
+	assert_int_equal(pos, 255);
+	assert_int_equal(unpack_at(big, pos, 0, out, NULL), 255);
+	big[192] = 62; /* 256 octets in 255 bytes of message: truncated */
+	assert_true(unpack_at(big, pos, 0, out, NULL) < 0);
 	/* a name over 255 octets made by chaining pointers backwards */
 	uint8_t chain[600];
 	pos = 0;
