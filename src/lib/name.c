@@ -408,11 +408,12 @@ int od_name_pack(od_wr_t *w, const uint8_t *name, od_compr_t *c)
 		lab = name + od_name_len(name) - 1;
 	}
 	/* Write the labels before that suffix, remembering their offsets. */
+	uint16_t count0 = c != NULL ? c->count : 0;
 	for (const uint8_t *p = name; p != lab; p += *p + 1) {
 		size_t off = w->pos;
 		od_wr_bytes(w, p, (size_t)*p + 1);
 		if (w->err)
-			return w->err;
+			break;
 		if (c != NULL && off < 0x4000 && c->count < OD_COMPR_MAX)
 			c->off[c->count++] = (uint16_t)off;
 	}
@@ -420,5 +421,8 @@ int od_name_pack(od_wr_t *w, const uint8_t *name, od_compr_t *c)
 		od_wr_u16(w, (uint16_t)(0xc000 | ptr));
 	else
 		od_wr_u8(w, 0);
+	/* A name cut short must not be a compression target. */
+	if (w->err && c != NULL)
+		c->count = count0;
 	return w->err;
 }

@@ -132,6 +132,8 @@ static inline void od_compr_init(od_compr_t *c, const uint8_t *msg)
  * Write name at w's position, compressed against the names in c (which
  * may be NULL: no compression). Offsets of new labels are added to c.
  * The writer must write into c->msg.
+ * On failure the table is left as it was (the writer's position is not
+ * rewound: the caller owns that).
  * \return 0 or the writer's error (OD_ESPACE).
  */
 int od_name_pack(od_wr_t *w, const uint8_t *name, od_compr_t *c);

@@ -463,12 +463,18 @@ int od_rdata_pack(uint16_t type, const uint8_t *rdata, size_t len, od_wr_t *w,
 		return w->err;
 	}
 	size_t start = w->pos;
+	uint16_t ncompr = c ? c->count : 0;
 	walk_t k = { .mode = W_PACK, .w = w, .c = c };
 	od_rd_init(&k.r, rdata, len);
 	int ret = walk_rdata(d, &k);
 	if (ret < 0) {
-		/* Invalid input: leave the message as it was. */
+		/*
+		 * Invalid input: leave the message as it was, and forget the
+		 * names already written, whose bytes are about to be reused.
+		 */
 		w->pos = start;
+		if (c)
+			c->count = ncompr;
 		return ret;
 	}
 	return w->err;

@@ -353,6 +353,11 @@ static void test_pack(void **state)
 	od_wr_init(&w, buf, 10);
 	assert_int_equal(od_name_pack(&w, a, NULL), OD_ESPACE);
 	assert_int_equal(od_wr_err(&w), OD_ESPACE);
+	/* and labels written before the failure are not compression targets */
+	od_wr_init(&w, buf, 10);
+	od_compr_init(&c, buf);
+	assert_int_equal(od_name_pack(&w, a, &c), OD_ESPACE);
+	assert_int_equal(c.count, 0);
 }
 
 int main(void)

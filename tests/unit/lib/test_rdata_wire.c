@@ -541,6 +541,19 @@ static void test_pack_compression(void **state)
 	const uint8_t bad[] = { 0x04, 'h', 'o' };
 	assert_true(od_rdata_pack(OD_TYPE_NS, bad, sizeof(bad), &w, NULL) < 0);
 	assert_int_equal(w.pos, 0);
+	/*
+	 * Invalid RDATA whose first name was already packed: the table
+	 * must not keep that name, whose bytes the next write reuses.
+	 */
+	od_compr_t bc;
+	od_compr_init(&bc, msg);
+	od_wr_init(&w, msg, sizeof(msg));
+	uint8_t soa[128];
+	size_t sl = unhex(NAME_HOST NAME_HOSTMASTER "00000001 00000002", soa,
+	                  sizeof(soa));
+	assert_true(od_rdata_pack(OD_TYPE_SOA, soa, sl, &w, &bc) < 0);
+	assert_int_equal(w.pos, 0);
+	assert_int_equal(bc.count, 0);
 	/* full buffer */
 	od_wr_init(&w, msg, 3);
 	uint8_t host[64];
