@@ -16,8 +16,8 @@
 
 /*! Encoded sizes (without the NUL). */
 #define od_base64_len(n) ((((n) + 2) / 3) * 4)
-#define od_base32hex_len(n) (((n) * 8 + 4) / 5)
-#define od_hex_len(n) ((n) * 2)
+#define od_base32hex_len(n) (((n)*8 + 4) / 5)
+#define od_hex_len(n) ((n)*2)
 
 int od_base64_encode(const uint8_t *in, size_t len, char *out, size_t outlen);
 /*! Decode base64 text (padding required per 4-character group). */

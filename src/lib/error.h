@@ -20,10 +20,10 @@ enum od_error {
 	OD_ELABEL = -1003,    /*!< label longer than 63 octets */
 	OD_ENAMELEN = -1004,  /*!< name longer than 255 octets */
 	OD_ECOMPLOOP = -1005, /*!< compression pointer loop */
-	OD_ECOMPPTR = -1006,  /*!< compression pointer forward or out of range */
-	OD_ESYNTAX = -1007,   /*!< presentation-format syntax error */
-	OD_ERANGE = -1008,    /*!< value out of range */
-	OD_ENOTSUP = -1009,   /*!< not supported */
+	OD_ECOMPPTR = -1006, /*!< compression pointer forward or out of range */
+	OD_ESYNTAX = -1007,  /*!< presentation-format syntax error */
+	OD_ERANGE = -1008,   /*!< value out of range */
+	OD_ENOTSUP = -1009,  /*!< not supported */
 	OD_ETRAILING = -1010, /*!< unexpected data after the end */
 	OD_EDUPOPT = -1011,   /*!< more than one OPT record */
 	OD_EOPT = -1012,      /*!< OPT record misplaced or malformed */
@@ -47,13 +47,13 @@ enum od_error {
 const char *od_strerror(int code);
 
 /*! Abort with a message when an invariant does not hold. */
-#define od_require(cond)                                                      \
-	do {                                                                  \
-		if (!(cond)) {                                                \
-			fprintf(stderr, "%s:%d: requirement failed: %s\n",    \
-			        __FILE__, __LINE__, #cond);                   \
-			abort();                                              \
-		}                                                             \
+#define od_require(cond)                                                       \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			fprintf(stderr, "%s:%d: requirement failed: %s\n",     \
+			        __FILE__, __LINE__, #cond);                    \
+			abort();                                               \
+		}                                                              \
 	} while (0)
 
 /*!
@@ -63,11 +63,11 @@ const char *od_strerror(int code);
 #ifdef NDEBUG
 #define od_fails(cond) (__builtin_expect(!!(cond), 0))
 #else
-#define od_fails(cond)                                                        \
-	(__builtin_expect(!!(cond), 0)                                        \
-	         ? (fprintf(stderr, "%s:%d: unexpected: %s\n", __FILE__,      \
-	                    __LINE__, #cond),                                 \
-	            abort(), 1)                                               \
+#define od_fails(cond)                                                         \
+	(__builtin_expect(!!(cond), 0)                                         \
+	         ? (fprintf(stderr, "%s:%d: unexpected: %s\n", __FILE__,       \
+	                    __LINE__, #cond),                                  \
+	            abort(), 1)                                                \
 	         : 0)
 #endif
 

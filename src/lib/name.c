@@ -33,8 +33,8 @@ int od_name_unpack(od_rd_t *r, uint8_t out[OD_NAME_MAXLEN])
 	if (r->err)
 		return r->err;
 	size_t pos = r->pos;
-	size_t end = r->end;       /* bound for the first (in-place) labels */
-	size_t resume = SIZE_MAX;  /* where r continues after a pointer */
+	size_t end = r->end;      /* bound for the first (in-place) labels */
+	size_t resume = SIZE_MAX; /* where r continues after a pointer */
 	size_t len = 0;
 	/*
 	 * Every pointer must point strictly before the pointer that holds
@@ -55,13 +55,15 @@ int od_name_unpack(od_rd_t *r, uint8_t out[OD_NAME_MAXLEN])
 				err = OD_ETRUNC;
 				goto fail;
 			}
-			size_t target = (size_t)(l & 0x3f) << 8 | r->msg[pos + 1];
+			size_t target = (size_t)(l & 0x3f) << 8 |
+			                r->msg[pos + 1];
 			if (resume == SIZE_MAX)
 				resume = pos + 2;
 			if (target >= limit) {
 				/* Into the labels already walked: a loop;
 				 * past the pointer itself: a forward pointer. */
-				err = target <= pos ? OD_ECOMPLOOP : OD_ECOMPPTR;
+				err = target <= pos ? OD_ECOMPLOOP
+				                    : OD_ECOMPPTR;
 				goto fail;
 			}
 			limit = target;
@@ -224,8 +226,8 @@ uint32_t od_name_hash(const uint8_t *name)
 	return h;
 }
 
-int od_name_from_str(uint8_t out[OD_NAME_MAXLEN], const char *str,
-                     size_t len, const uint8_t *origin)
+int od_name_from_str(uint8_t out[OD_NAME_MAXLEN], const char *str, size_t len,
+                     const uint8_t *origin)
 {
 	if (len == 0)
 		return OD_EEMPTY;
@@ -239,9 +241,9 @@ int od_name_from_str(uint8_t out[OD_NAME_MAXLEN], const char *str,
 		return 1;
 	}
 
-	size_t pos = 0;   /* write position in out */
-	size_t lpos = 0;  /* position of the current label's length octet */
-	size_t llen = 0;  /* octets in the current label */
+	size_t pos = 0;  /* write position in out */
+	size_t lpos = 0; /* position of the current label's length octet */
+	size_t llen = 0; /* octets in the current label */
 	bool absolute = false;
 
 	out[0] = 0;
@@ -272,7 +274,8 @@ int od_name_from_str(uint8_t out[OD_NAME_MAXLEN], const char *str,
 					return OD_ESYNTAX;
 				unsigned v = 0;
 				for (int k = 1; k <= 3; k++) {
-					unsigned char d = (unsigned char)str[i + k];
+					unsigned char d =
+					        (unsigned char)str[i + k];
 					if (d < '0' || d > '9')
 						return OD_ESYNTAX;
 					v = v * 10 + (d - '0');
@@ -314,11 +317,11 @@ int od_name_from_str(uint8_t out[OD_NAME_MAXLEN], const char *str,
 int od_name_to_str(char *out, size_t outlen, const uint8_t *name)
 {
 	size_t pos = 0;
-#define PUT(ch)                                                               \
-	do {                                                                  \
-		if (pos + 1 >= outlen)                                        \
-			return OD_ESPACE;                                     \
-		out[pos++] = (ch);                                            \
+#define PUT(ch)                                                                \
+	do {                                                                   \
+		if (pos + 1 >= outlen)                                         \
+			return OD_ESPACE;                                      \
+		out[pos++] = (ch);                                             \
 	} while (0)
 
 	if (outlen == 0)
@@ -333,8 +336,14 @@ int od_name_to_str(char *out, size_t outlen, const uint8_t *name)
 		for (uint8_t i = 1; i <= l; i++) {
 			uint8_t c = name[i];
 			switch (c) {
-			case '.': case '\\': case '"': case '(': case ')':
-			case ';': case '@': case '$':
+			case '.':
+			case '\\':
+			case '"':
+			case '(':
+			case ')':
+			case ';':
+			case '@':
+			case '$':
 				PUT('\\');
 				PUT((char)c);
 				break;

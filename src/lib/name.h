@@ -54,7 +54,10 @@ const uint8_t *od_name_parent(const uint8_t *name);
 const uint8_t *od_name_suffix(const uint8_t *name, int labels);
 
 /*! True for the root name. */
-static inline bool od_name_is_root(const uint8_t *name) { return name[0] == 0; }
+static inline bool od_name_is_root(const uint8_t *name)
+{
+	return name[0] == 0;
+}
 
 /*! True when the first label is exactly "*" (RFC 4592). */
 bool od_name_is_wildcard(const uint8_t *name);
@@ -94,8 +97,8 @@ uint32_t od_name_hash(const uint8_t *name);
  * \return the wire length written to out, or OD_ESYNTAX / OD_ELABEL /
  *         OD_ENAMELEN / OD_EEMPTY.
  */
-int od_name_from_str(uint8_t out[OD_NAME_MAXLEN], const char *str,
-                     size_t len, const uint8_t *origin);
+int od_name_from_str(uint8_t out[OD_NAME_MAXLEN], const char *str, size_t len,
+                     const uint8_t *origin);
 
 /*!
  * Write the presentation form of a name (absolute, with trailing dot),
@@ -117,9 +120,9 @@ int od_name_to_str(char *out, size_t outlen, const uint8_t *name);
 #define OD_COMPR_MAX 64
 
 typedef struct od_compr {
-	const uint8_t *msg;             /*!< message being written (not owned) */
-	uint16_t count;                 /*!< entries used */
-	uint16_t off[OD_COMPR_MAX];     /*!< offsets of written names */
+	const uint8_t *msg;         /*!< message being written (not owned) */
+	uint16_t count;             /*!< entries used */
+	uint16_t off[OD_COMPR_MAX]; /*!< offsets of written names */
 } od_compr_t;
 
 static inline void od_compr_init(od_compr_t *c, const uint8_t *msg)

@@ -37,8 +37,8 @@ int od_rdata_check(uint16_t type, const uint8_t *rdata, size_t len);
  * the names the type allows (RFC 3597 §4) against c (may be NULL).
  * \return 0 or the writer's error.
  */
-int od_rdata_pack(uint16_t type, const uint8_t *rdata, size_t len,
-                  od_wr_t *w, od_compr_t *c);
+int od_rdata_pack(uint16_t type, const uint8_t *rdata, size_t len, od_wr_t *w,
+                  od_compr_t *c);
 
 /*!
  * Canonical form in place (RFC 4034 §6.2 with RFC 6840 §5.1): lower-case
@@ -50,8 +50,7 @@ void od_rdata_canonicalize(uint16_t type, uint8_t *rdata, size_t len);
  * Canonical RDATA order (RFC 4034 §6.3): left-justified unsigned octet
  * strings, shorter first on a common prefix. Inputs already canonical.
  */
-int od_rdata_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
-                 size_t blen);
+int od_rdata_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
 /*!
  * Presentation form of RDATA, NUL-terminated. Types without a layout, and
@@ -60,8 +59,8 @@ int od_rdata_cmp(const uint8_t *a, size_t alen, const uint8_t *b,
  * bytes.
  * \return the string length, or OD_ESPACE.
  */
-int od_rdata_to_str(uint16_t type, const uint8_t *rdata, size_t len,
-                    char *out, size_t outcap);
+int od_rdata_to_str(uint16_t type, const uint8_t *rdata, size_t len, char *out,
+                    size_t outcap);
 
 /*! RFC 3597 generic form `\# LEN HEX` (`\# 0` when empty). As above. */
 int od_rdata_to_generic(const uint8_t *rdata, size_t len, char *out,
@@ -76,9 +75,9 @@ size_t od_rdata_str_bound(size_t len);
  * processed, the field parsers do that.
  */
 typedef struct od_tok {
-	const char *s;  /*!< token text (not owned, not NUL-terminated) */
-	uint32_t len;   /*!< its length */
-	bool quoted;    /*!< it was a "quoted string" */
+	const char *s; /*!< token text (not owned, not NUL-terminated) */
+	uint32_t len;  /*!< its length */
+	bool quoted;   /*!< it was a "quoted string" */
 } od_tok_t;
 
 /*!
@@ -92,7 +91,7 @@ int od_tok_split(const char *text, size_t len, od_tok_t *toks, size_t max);
 
 /*! What went wrong while parsing presentation RDATA. */
 typedef struct od_rdata_diag {
-	size_t tok;           /*!< index of the offending token (== ntoks: missing) */
+	size_t tok; /*!< index of the offending token (== ntoks: missing) */
 	const char *expected; /*!< static text naming what was expected */
 } od_rdata_diag_t;
 

@@ -66,48 +66,48 @@ enum {
  * of the RDATA and must be last.
  */
 typedef enum od_rdf {
-	OD_F_END = 0,   /*!< end of the layout */
-	OD_F_U8,        /*!< 8-bit unsigned, decimal */
-	OD_F_U16,       /*!< 16-bit unsigned, decimal */
-	OD_F_U32,       /*!< 32-bit unsigned, decimal */
-	OD_F_U48,       /*!< 48-bit unsigned, decimal (TSIG time signed) */
-	OD_F_U64,       /*!< 64-bit unsigned, decimal */
-	OD_F_TYPE,      /*!< 16-bit RR type, as mnemonic (RRSIG covered type) */
-	OD_F_TIME,      /*!< 32-bit time, YYYYMMDDHHmmSS (RFC 4034 §3.2) */
-	OD_F_A,         /*!< IPv4 address, 4 octets */
-	OD_F_AAAA,      /*!< IPv6 address, 16 octets */
-	OD_F_EUI48,     /*!< 6 octets, xx-xx-xx-xx-xx-xx (RFC 7043) */
-	OD_F_EUI64,     /*!< 8 octets, xx-xx-...-xx (RFC 7043) */
-	OD_F_ILNP64,    /*!< 8 octets, four 16-bit hex groups (RFC 6742) */
-	OD_F_NAME_C,    /*!< name, compressed on write, lower-cased canonically */
-	OD_F_NAME_L,    /*!< name, never compressed, lower-cased canonically */
-	OD_F_NAME,      /*!< name, never compressed, case kept canonically */
-	OD_F_STR,       /*!< one <character-string> (length octet + data) */
-	OD_F_CAATAG,    /*!< CAA tag: length octet + letters/digits, unquoted */
-	OD_F_SALT,      /*!< length octet + hex, "-" when empty (NSEC3) */
-	OD_F_B32HEX,    /*!< length octet + base32hex (NSEC3 next owner) */
-	OD_F_B64_U16,   /*!< 16-bit length + base64 (TSIG MAC, other data) */
-	OD_F_HEX_U16,   /*!< 16-bit length + hex (TKEY key data, other) */
+	OD_F_END = 0, /*!< end of the layout */
+	OD_F_U8,      /*!< 8-bit unsigned, decimal */
+	OD_F_U16,     /*!< 16-bit unsigned, decimal */
+	OD_F_U32,     /*!< 32-bit unsigned, decimal */
+	OD_F_U48,     /*!< 48-bit unsigned, decimal (TSIG time signed) */
+	OD_F_U64,     /*!< 64-bit unsigned, decimal */
+	OD_F_TYPE,    /*!< 16-bit RR type, as mnemonic (RRSIG covered type) */
+	OD_F_TIME,    /*!< 32-bit time, YYYYMMDDHHmmSS (RFC 4034 §3.2) */
+	OD_F_A,       /*!< IPv4 address, 4 octets */
+	OD_F_AAAA,    /*!< IPv6 address, 16 octets */
+	OD_F_EUI48,   /*!< 6 octets, xx-xx-xx-xx-xx-xx (RFC 7043) */
+	OD_F_EUI64,   /*!< 8 octets, xx-xx-...-xx (RFC 7043) */
+	OD_F_ILNP64,  /*!< 8 octets, four 16-bit hex groups (RFC 6742) */
+	OD_F_NAME_C,  /*!< name, compressed on write, lower-cased canonically */
+	OD_F_NAME_L,  /*!< name, never compressed, lower-cased canonically */
+	OD_F_NAME,    /*!< name, never compressed, case kept canonically */
+	OD_F_STR,     /*!< one <character-string> (length octet + data) */
+	OD_F_CAATAG,  /*!< CAA tag: length octet + letters/digits, unquoted */
+	OD_F_SALT,    /*!< length octet + hex, "-" when empty (NSEC3) */
+	OD_F_B32HEX,  /*!< length octet + base32hex (NSEC3 next owner) */
+	OD_F_B64_U16, /*!< 16-bit length + base64 (TSIG MAC, other data) */
+	OD_F_HEX_U16, /*!< 16-bit length + hex (TKEY key data, other) */
 	OD_F_IPSECKEY_GW, /*!< IPSECKEY gateway, form set by the type field */
 	/* tails: consume the rest of the RDATA */
-	OD_F_STRS,      /*!< one or more <character-string>s (TXT) */
-	OD_F_TAILSTR,   /*!< rest as one quoted string, no length (URI, CAA) */
-	OD_F_B64,       /*!< rest as base64 (may contain spaces in text) */
-	OD_F_B64_DASH,  /*!< rest as base64, "-" when empty (DOA) */
-	OD_F_HEX,       /*!< rest as hex (may contain spaces in text) */
-	OD_F_HEX_DASH,  /*!< rest as hex, "-" when empty */
-	OD_F_BITMAP,    /*!< NSEC-style windowed type bitmap (RFC 4034 §4.1.2) */
+	OD_F_STRS,     /*!< one or more <character-string>s (TXT) */
+	OD_F_TAILSTR,  /*!< rest as one quoted string, no length (URI, CAA) */
+	OD_F_B64,      /*!< rest as base64 (may contain spaces in text) */
+	OD_F_B64_DASH, /*!< rest as base64, "-" when empty (DOA) */
+	OD_F_HEX,      /*!< rest as hex (may contain spaces in text) */
+	OD_F_HEX_DASH, /*!< rest as hex, "-" when empty */
+	OD_F_BITMAP, /*!< NSEC-style windowed type bitmap (RFC 4034 §4.1.2) */
 	OD_F_SVCPARAMS, /*!< SVCB/HTTPS SvcParams (RFC 9460) */
 	OD_F_WKS,       /*!< WKS port bitmap (RFC 1035 §3.4.2) */
 	OD_F_NXT,       /*!< NXT type bitmap (RFC 2535 §5.2) */
 	OD_F_APL,       /*!< APL items (RFC 3123) */
 	OD_F_NSAP,      /*!< NSAP address, "0x" + hex (RFC 1706) */
 	/* whole-RDATA kinds: the layout has only this field */
-	OD_F_LOC,       /*!< LOC (RFC 1876) */
-	OD_F_ATMA,      /*!< ATMA (ATM Forum AF-DANS-0152) */
-	OD_F_A6,        /*!< A6 (RFC 2874) */
-	OD_F_HIP,       /*!< HIP (RFC 8005) */
-	OD_F_AMTRELAY,  /*!< AMTRELAY (RFC 8777) */
+	OD_F_LOC,      /*!< LOC (RFC 1876) */
+	OD_F_ATMA,     /*!< ATMA (ATM Forum AF-DANS-0152) */
+	OD_F_A6,       /*!< A6 (RFC 2874) */
+	OD_F_HIP,      /*!< HIP (RFC 8005) */
+	OD_F_AMTRELAY, /*!< AMTRELAY (RFC 8777) */
 	/* marker: the fields after it may be absent (ISDN subaddress) */
 	OD_F_OPTIONAL,
 } od_rdf_t;
@@ -116,20 +116,21 @@ typedef enum od_rdf {
 
 /* Type flags */
 enum {
-	OD_RRT_OPAQUE = 1 << 0,   /*!< no layout: RDATA only in generic form */
-	OD_RRT_META = 1 << 1,     /*!< meta-type (OPT, TSIG, TKEY): not in zones */
-	OD_RRT_QTYPE = 1 << 2,    /*!< question-only type (AXFR, ANY, ...) */
+	OD_RRT_OPAQUE = 1 << 0, /*!< no layout: RDATA only in generic form */
+	OD_RRT_META = 1 << 1,  /*!< meta-type (OPT, TSIG, TKEY): not in zones */
+	OD_RRT_QTYPE = 1 << 2, /*!< question-only type (AXFR, ANY, ...) */
 	OD_RRT_OBSOLETE = 1 << 3, /*!< obsolete or deprecated */
 	OD_RRT_DNSSEC = 1 << 4,   /*!< DNSSEC type (RRSIG, NSEC, ...) */
-	OD_RRT_SINGLETON = 1 << 5,/*!< at most one record per RRset (CNAME, SOA, DNAME) */
+	OD_RRT_SINGLETON =
+	        1 << 5, /*!< at most one record per RRset (CNAME, SOA, DNAME) */
 };
 
 typedef struct od_rrtype_desc {
 	uint16_t type;
 	uint16_t flags;
-	const char *name;               /*!< mnemonic */
-	uint8_t fields[OD_RDF_MAX];     /*!< od_rdf_t layout, OD_F_END-terminated */
-	const char *note;               /*!< why a type is opaque, or NULL */
+	const char *name;           /*!< mnemonic */
+	uint8_t fields[OD_RDF_MAX]; /*!< od_rdf_t layout, OD_F_END-terminated */
+	const char *note;           /*!< why a type is opaque, or NULL */
 } od_rrtype_desc_t;
 
 /*! Descriptor of a type, or NULL when the registry does not have it. */

@@ -37,7 +37,10 @@ static inline void od_rd_init(od_rd_t *r, const uint8_t *msg, size_t len)
 	r->err = 0;
 }
 
-static inline int od_rd_err(const od_rd_t *r) { return r->err; }
+static inline int od_rd_err(const od_rd_t *r)
+{
+	return r->err;
+}
 
 static inline void od_rd_fail(od_rd_t *r, int err)
 {
@@ -80,7 +83,7 @@ static inline uint32_t od_rd_u32(od_rd_t *r)
 {
 	const uint8_t *p = od_rd_take(r, 4);
 	return p ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	                   (uint32_t)p[2] << 8 | p[3]
+	                       (uint32_t)p[2] << 8 | p[3]
 	         : 0;
 }
 
@@ -99,7 +102,10 @@ static inline void od_rd_bytes(od_rd_t *r, void *dst, size_t n)
 		memset(dst, 0, n);
 }
 
-static inline void od_rd_skip(od_rd_t *r, size_t n) { (void)od_rd_take(r, n); }
+static inline void od_rd_skip(od_rd_t *r, size_t n)
+{
+	(void)od_rd_take(r, n);
+}
 
 typedef struct od_wr {
 	uint8_t *buf; /*!< caller's buffer (not owned) */
@@ -116,7 +122,10 @@ static inline void od_wr_init(od_wr_t *w, uint8_t *buf, size_t cap)
 	w->err = 0;
 }
 
-static inline int od_wr_err(const od_wr_t *w) { return w->err; }
+static inline int od_wr_err(const od_wr_t *w)
+{
+	return w->err;
+}
 
 static inline void od_wr_fail(od_wr_t *w, int err)
 {

@@ -108,8 +108,8 @@ static size_t split(char *s, char **toks, size_t max)
  * RDATA from tokens [first, n): either `\# LEN HEX...` or bare HEX...
  * \return its length, or -1 with *why set.
  */
-static long rdata_from_toks(char **toks, size_t first, size_t n,
-                            uint8_t *out, const char **why)
+static long rdata_from_toks(char **toks, size_t first, size_t n, uint8_t *out,
+                            const char **why)
 {
 	if (first < n && strcmp(toks[first], "\\#") == 0) {
 		if (first + 1 >= n) {
@@ -198,14 +198,14 @@ static int cmd_rdata(int argc, char **argv)
 }
 
 /* One rr-mode line. \return 0, or 1 after a message on stderr. */
-static int rr_line(char *line, unsigned long lineno, char **toks,
-                   uint8_t *rd)
+static int rr_line(char *line, unsigned long lineno, char **toks, uint8_t *rd)
 {
 	size_t n = split(line, toks, MAX_TOKS);
 	if (n == 0 || toks[0][0] == ';')
 		return 0;
 	if (n == MAX_TOKS) {
-		fprintf(stderr, "%s: line %lu: too many tokens\n", prog, lineno);
+		fprintf(stderr, "%s: line %lu: too many tokens\n", prog,
+		        lineno);
 		return 1;
 	}
 
@@ -216,8 +216,8 @@ static int rr_line(char *line, unsigned long lineno, char **toks,
 	unsigned long ttl = 0;
 	if (n >= 5 && strcmp(toks[4], "\\#") == 0) {
 		full = true;
-		int ret = od_name_from_str(owner, toks[0], strlen(toks[0]),
-		                           NULL);
+		int ret =
+		        od_name_from_str(owner, toks[0], strlen(toks[0]), NULL);
 		if (ret < 0) {
 			fprintf(stderr, "%s: line %lu: bad owner '%s': %s\n",
 			        prog, lineno, toks[0], od_strerror(ret));
@@ -260,8 +260,9 @@ static int rr_line(char *line, unsigned long lineno, char **toks,
 		char obuf[OD_NAME_STRLEN], cbuf[16];
 		int ret = od_name_to_str(obuf, sizeof(obuf), owner);
 		if (ret < 0) {
-			fprintf(stderr, "%s: line %lu: cannot print owner: %s\n",
-			        prog, lineno, od_strerror(ret));
+			fprintf(stderr,
+			        "%s: line %lu: cannot print owner: %s\n", prog,
+			        lineno, od_strerror(ret));
 			free(txt);
 			return 1;
 		}

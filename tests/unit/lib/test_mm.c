@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
-#include <errno.h>
 
 #include <cmocka.h>
 
@@ -64,7 +64,8 @@ static void test_strerror(void **state)
 {
 	(void)state;
 	assert_string_equal(od_strerror(0), "ok");
-	assert_string_equal(od_strerror(OD_ECOMPLOOP), "compression pointer loop");
+	assert_string_equal(od_strerror(OD_ECOMPLOOP),
+	                    "compression pointer loop");
 	assert_string_equal(od_strerror(-ENOENT), strerror(ENOENT));
 	assert_string_equal(od_strerror(-999999), "unknown error");
 	assert_string_equal(od_strerror(5), "unknown error");

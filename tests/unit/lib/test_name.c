@@ -116,9 +116,9 @@ static void test_compare(void **state)
 	(void)state;
 	/* RFC 4034 §6.1 example, in canonical order. */
 	const char *order[] = {
-		"example.",      "a.example.",      "yljkjljk.a.example.",
-		"Z.a.example.",  "zABC.a.EXAMPLE.", "z.example.",
-		"\\001.z.example.", "*.z.example.", "\\200.z.example.",
+		"example.",         "a.example.",      "yljkjljk.a.example.",
+		"Z.a.example.",     "zABC.a.EXAMPLE.", "z.example.",
+		"\\001.z.example.", "*.z.example.",    "\\200.z.example.",
 	};
 	size_t n = sizeof(order) / sizeof(order[0]);
 	uint8_t names[9][OD_NAME_MAXLEN];
@@ -150,7 +150,7 @@ static void test_compare(void **state)
 static void test_hierarchy(void **state)
 {
 	(void)state;
-	uint8_t a[OD_NAME_MAXLEN], b[OD_NAME_MAXLEN], r[1] = {0};
+	uint8_t a[OD_NAME_MAXLEN], b[OD_NAME_MAXLEN], r[1] = { 0 };
 	from(a, "x.y.Example.", NULL);
 	from(b, "example.", NULL);
 	assert_int_equal(od_name_labels(a), 3);
@@ -174,8 +174,8 @@ static void test_hierarchy(void **state)
 	assert_true(od_name_is_wildcard(a));
 }
 
-static int unpack_at(const uint8_t *msg, size_t len, size_t pos,
-                     uint8_t *out, size_t *after)
+static int unpack_at(const uint8_t *msg, size_t len, size_t pos, uint8_t *out,
+                     size_t *after)
 {
 	od_rd_t r;
 	od_rd_init(&r, msg, len);
@@ -194,9 +194,9 @@ static void test_unpack(void **state)
 	uint8_t out[OD_NAME_MAXLEN];
 	size_t after;
 	/* 0: 3www7example3com0  17: 4mail + ptr(4)  24: ptr(17) */
-	uint8_t msg[] = { 3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l',
-		          'e', 3, 'c', 'o', 'm', 0, 4, 'm', 'a', 'i', 'l',
-		          0xc0, 4, 0xc0, 17 };
+	uint8_t msg[] = { 3,   'w', 'w', 'w', 7,    'e', 'x',  'a', 'm',
+		          'p', 'l', 'e', 3,   'c',  'o', 'm',  0,   4,
+		          'm', 'a', 'i', 'l', 0xc0, 4,   0xc0, 17 };
 	assert_int_equal(unpack_at(msg, sizeof(msg), 0, out, &after), 17);
 	assert_int_equal(after, 17);
 	assert_int_equal(unpack_at(msg, sizeof(msg), 17, out, &after), 18);
@@ -305,7 +305,8 @@ static void test_check(void **state)
 	assert_int_equal(od_name_check((const uint8_t *)"\1a\0", 2), OD_ETRUNC);
 	assert_int_equal(od_name_check((const uint8_t *)"\xc0\0", 2),
 	                 OD_ECOMPPTR);
-	assert_int_equal(od_name_check((const uint8_t *)"\x40\0", 2), OD_ELABEL);
+	assert_int_equal(od_name_check((const uint8_t *)"\x40\0", 2),
+	                 OD_ELABEL);
 }
 
 static void test_pack(void **state)
