@@ -7,6 +7,7 @@
 #include "lib/edns.h"
 #include "lib/name.h"
 #include "lib/rrtype.h"
+#include "lib/sbuf.h"
 
 void od_edns_init(od_edns_t *e, uint16_t udp_size)
 {
@@ -425,75 +426,44 @@ int od_edns_keepalive_parse(const od_edns_opt_t *o, bool *present,
 
 /* Printing */
 
-typedef struct sbuf {
-	char *buf;
-	size_t cap;
-	size_t len;
-	int err;
-} sbuf_t;
-
-static void sb_printf(sbuf_t *sb, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf_t *sb, const char *fmt, ...)
-{
-	if (sb->err)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sb->cap - sb->len) {
-		sb->err = OD_ESPACE;
-		return;
-	}
-	sb->len += (size_t)n;
-}
-
-static void sb_hex(sbuf_t *sb, const uint8_t *p, size_t n, bool spaced)
-{
-	for (size_t i = 0; i < n && !sb->err; i++)
-		sb_printf(sb, spaced && i ? " %02x" : "%02x", p[i]);
-}
-
 /* Printable ASCII in quotes, other octets as '.', as dig shows NSID. */
-static void sb_ascii(sbuf_t *sb, const uint8_t *p, size_t n)
+static void sb_ascii(od_sbuf_t *sb, const uint8_t *p, size_t n)
 {
-	sb_printf(sb, " (\"");
+	od_sbuf_printf(sb, " (\"");
 	for (size_t i = 0; i < n && !sb->err; i++) {
 		uint8_t c = p[i];
-		sb_printf(sb, "%c",
-		          c >= 0x20 && c < 0x7f && c != '"' ? c : '.');
+		od_sbuf_printf(sb, "%c",
+		               c >= 0x20 && c < 0x7f && c != '"' ? c : '.');
 	}
-	sb_printf(sb, "\")");
+	od_sbuf_printf(sb, "\")");
 }
 
 /* EDE extra text: printable ASCII as is; others and ')' as \DDD. */
-static void sb_text(sbuf_t *sb, const char *t, size_t n)
+static void sb_text(od_sbuf_t *sb, const char *t, size_t n)
 {
 	for (size_t i = 0; i < n && !sb->err; i++) {
 		uint8_t c = (uint8_t)t[i];
 		if (c >= 0x20 && c < 0x7f && c != '\\' && c != ')')
-			sb_printf(sb, "%c", c);
+			od_sbuf_printf(sb, "%c", c);
 		else
-			sb_printf(sb, "\\%03u", c);
+			od_sbuf_printf(sb, "\\%03u", c);
 	}
 }
 
 /* 1: printed, 0: no typed form, -1: malformed content. */
-static int print_typed(sbuf_t *sb, const od_edns_opt_t *o)
+static int print_typed(od_sbuf_t *sb, const od_edns_opt_t *o)
 {
 	switch (o->code) {
 	case OD_EDNS_COOKIE: {
 		od_edns_cookie_t c;
 		if (od_edns_cookie_parse(o, &c) != 0)
 			return -1;
-		sb_hex(sb, o->data, o->len, false);
+		od_sbuf_hex(sb, o->data, o->len, false, false);
 		return 1;
 	}
 	case OD_EDNS_NSID:
 		if (o->len) {
-			sb_hex(sb, o->data, o->len, true);
+			od_sbuf_hex(sb, o->data, o->len, false, true);
 			sb_ascii(sb, o->data, o->len);
 		}
 		return 1;
@@ -502,13 +472,13 @@ static int print_typed(sbuf_t *sb, const od_edns_opt_t *o)
 		if (od_edns_ede_parse(o, &d) != 0)
 			return -1;
 		const char *name = od_ede_name(d.code);
-		sb_printf(sb, "%u", d.code);
+		od_sbuf_printf(sb, "%u", d.code);
 		if (name)
-			sb_printf(sb, " (%s)", name);
+			od_sbuf_printf(sb, " (%s)", name);
 		if (d.text_len) {
-			sb_printf(sb, ": (");
+			od_sbuf_printf(sb, ": (");
 			sb_text(sb, d.text, d.text_len);
-			sb_printf(sb, ")");
+			od_sbuf_printf(sb, ")");
 		}
 		return 1;
 	}
@@ -520,18 +490,18 @@ static int print_typed(sbuf_t *sb, const od_edns_opt_t *o)
 		if (inet_ntop(s.family == 1 ? AF_INET : AF_INET6, s.addr, addr,
 		              sizeof(addr)) == NULL)
 			return -1;
-		sb_printf(sb, "%s/%u/%u", addr, s.source, s.scope);
+		od_sbuf_printf(sb, "%s/%u/%u", addr, s.source, s.scope);
 		return 1;
 	}
 	case OD_EDNS_PADDING:
-		sb_printf(sb, "(%u bytes)", o->len);
+		od_sbuf_printf(sb, "(%u bytes)", o->len);
 		return 1;
 	case OD_EDNS_KEYTAG: {
 		if (od_edns_keytag_parse(o, NULL, 0) < 0)
 			return -1;
 		for (size_t i = 0; i < o->len / 2u; i++)
-			sb_printf(sb, i ? ", %u" : "%u",
-			          od_get_u16(o->data + 2 * i));
+			od_sbuf_printf(sb, i ? ", %u" : "%u",
+			               od_get_u16(o->data + 2 * i));
 		return 1;
 	}
 	case OD_EDNS_EXPIRE: {
@@ -540,7 +510,7 @@ static int print_typed(sbuf_t *sb, const od_edns_opt_t *o)
 		if (od_edns_expire_parse(o, &present, &v) != 0)
 			return -1;
 		if (present)
-			sb_printf(sb, "%u", v);
+			od_sbuf_printf(sb, "%u", v);
 		return 1;
 	}
 	case OD_EDNS_KEEPALIVE: {
@@ -549,14 +519,14 @@ static int print_typed(sbuf_t *sb, const od_edns_opt_t *o)
 		if (od_edns_keepalive_parse(o, &present, &v) != 0)
 			return -1;
 		if (present)
-			sb_printf(sb, "%u.%u secs", v / 10, v % 10);
+			od_sbuf_printf(sb, "%u.%u secs", v / 10, v % 10);
 		return 1;
 	}
 	case OD_EDNS_DAU:
 	case OD_EDNS_DHU:
 	case OD_EDNS_N3U:
 		for (size_t i = 0; i < o->len; i++)
-			sb_printf(sb, i ? " %u" : "%u", o->data[i]);
+			od_sbuf_printf(sb, i ? " %u" : "%u", o->data[i]);
 		return 1;
 	case OD_EDNS_CHAIN: {
 		if (od_name_check(o->data, o->len) != (int)o->len)
@@ -564,7 +534,7 @@ static int print_typed(sbuf_t *sb, const od_edns_opt_t *o)
 		char name[OD_NAME_STRLEN];
 		if (od_name_to_str(name, sizeof(name), o->data) < 0)
 			return -1;
-		sb_printf(sb, "%s", name);
+		od_sbuf_printf(sb, "%s", name);
 		return 1;
 	}
 	default:
@@ -574,7 +544,8 @@ static int print_typed(sbuf_t *sb, const od_edns_opt_t *o)
 
 int od_edns_opt_to_str(const od_edns_opt_t *o, char *out, size_t outcap)
 {
-	sbuf_t sb = { .buf = out, .cap = outcap };
+	od_sbuf_t sb;
+	od_sbuf_init(&sb, out, outcap);
 	if (outcap == 0)
 		return OD_ESPACE;
 	out[0] = '\0';
@@ -582,18 +553,18 @@ int od_edns_opt_to_str(const od_edns_opt_t *o, char *out, size_t outcap)
 	const char *name =
 	        o->code == OD_EDNS_PADDING ? "PAD" : od_edns_opt_name(o->code);
 	if (name)
-		sb_printf(&sb, "%s: ", name);
+		od_sbuf_printf(&sb, "%s: ", name);
 	else
-		sb_printf(&sb, "OPT=%u: ", o->code);
+		od_sbuf_printf(&sb, "OPT=%u: ", o->code);
 	size_t mark = sb.len;
 	int typed = sb.err ? 1 : print_typed(&sb, o);
 	if (typed <= 0 && !sb.err) {
 		sb.len = mark;
-		sb_hex(&sb, o->data, o->len, true);
+		od_sbuf_hex(&sb, o->data, o->len, false, true);
 		if (typed == 0 && o->len)
 			sb_ascii(&sb, o->data, o->len);
 		if (typed < 0)
-			sb_printf(&sb, " (malformed)");
+			od_sbuf_printf(&sb, " (malformed)");
 	}
 	if (sb.err)
 		return sb.err;

@@ -7,6 +7,7 @@
 #include "lib/pkt.h"
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
+#include "lib/sbuf.h"
 
 /* Smallest question (root, type, class) and record (plus TTL, RDLENGTH). */
 #define QD_MINLEN 5
@@ -459,31 +460,6 @@ int od_pkt_w_last(od_pkt_w_t *b, const od_rr_t *rr)
 
 /* Printing */
 
-typedef struct sbuf {
-	char *buf;
-	size_t cap;
-	size_t len;
-	int err;
-} sbuf_t;
-
-static void sb_printf(sbuf_t *sb, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(sbuf_t *sb, const char *fmt, ...)
-{
-	if (sb->err)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sb->cap - sb->len) {
-		sb->err = OD_ESPACE;
-		return;
-	}
-	sb->len += (size_t)n;
-}
-
 /* Call a writer f(out, cap) that returns a length or an error. */
 #define SB_CALL(sb, call_with_out_cap)                                         \
 	do {                                                                   \
@@ -498,21 +474,21 @@ static void sb_printf(sbuf_t *sb, const char *fmt, ...)
 			(sb)->len += (size_t)n_;                               \
 	} while (0)
 
-static void print_header(sbuf_t *sb, const od_pkt_t *p)
+static void print_header(od_sbuf_t *sb, const od_pkt_t *p)
 {
 	const char *op = od_opcode_name(p->hdr.opcode);
 	const char *rc = od_rcode_name(p->rcode);
-	sb_printf(sb, ";; ->>HEADER<<- opcode: ");
+	od_sbuf_printf(sb, ";; ->>HEADER<<- opcode: ");
 	if (op)
-		sb_printf(sb, "%s", op);
+		od_sbuf_printf(sb, "%s", op);
 	else
-		sb_printf(sb, "RESERVED%u", p->hdr.opcode);
-	sb_printf(sb, ", status: ");
+		od_sbuf_printf(sb, "RESERVED%u", p->hdr.opcode);
+	od_sbuf_printf(sb, ", status: ");
 	if (rc)
-		sb_printf(sb, "%s", rc);
+		od_sbuf_printf(sb, "%s", rc);
 	else
-		sb_printf(sb, "RESERVED%u", p->rcode);
-	sb_printf(sb, ", id: %u\n;; flags:", p->hdr.id);
+		od_sbuf_printf(sb, "RESERVED%u", p->rcode);
+	od_sbuf_printf(sb, ", id: %u\n;; flags:", p->hdr.id);
 	const struct {
 		bool on;
 		const char *name;
@@ -523,40 +499,41 @@ static void print_header(sbuf_t *sb, const od_pkt_t *p)
 	};
 	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]); i++)
 		if (fl[i].on)
-			sb_printf(sb, " %s", fl[i].name);
+			od_sbuf_printf(sb, " %s", fl[i].name);
 	if (p->hdr.opcode == OD_OPCODE_UPDATE)
-		sb_printf(
+		od_sbuf_printf(
 		        sb,
 		        "; ZONE: %u, PREREQ: %u, UPDATE: %u, ADDITIONAL: %u\n",
 		        p->count[0], p->count[1], p->count[2], p->count[3]);
 	else
-		sb_printf(
+		od_sbuf_printf(
 		        sb,
 		        "; QUERY: %u, ANSWER: %u, AUTHORITY: %u, ADDITIONAL: %u\n",
 		        p->count[0], p->count[1], p->count[2], p->count[3]);
 }
 
-static void print_edns(sbuf_t *sb, const od_pkt_t *p)
+static void print_edns(od_sbuf_t *sb, const od_pkt_t *p)
 {
 	const od_edns_t *e = &p->edns;
-	sb_printf(sb, "\n;; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:",
-	          e->version);
+	od_sbuf_printf(sb,
+	               "\n;; OPT PSEUDOSECTION:\n; EDNS: version: %u, flags:",
+	               e->version);
 	if (e->flags & OD_EDNS_DO)
-		sb_printf(sb, " do");
+		od_sbuf_printf(sb, " do");
 	if (e->flags & ~OD_EDNS_DO)
-		sb_printf(sb, "; MBZ: 0x%04x", e->flags & ~OD_EDNS_DO);
-	sb_printf(sb, "; udp: %u\n", e->udp_size);
+		od_sbuf_printf(sb, "; MBZ: 0x%04x", e->flags & ~OD_EDNS_DO);
+	od_sbuf_printf(sb, "; udp: %u\n", e->udp_size);
 	for (size_t i = 0; i < e->nopts; i++) {
-		sb_printf(sb, "; ");
+		od_sbuf_printf(sb, "; ");
 		SB_CALL(sb, od_edns_opt_to_str(&e->opts[i], out_, cap_));
-		sb_printf(sb, "\n");
+		od_sbuf_printf(sb, "\n");
 	}
 }
 
-static void print_rr(sbuf_t *sb, const od_rr_t *rr)
+static void print_rr(od_sbuf_t *sb, const od_rr_t *rr)
 {
 	SB_CALL(sb, od_rr_to_str(rr, out_, cap_));
-	sb_printf(sb, "\n");
+	od_sbuf_printf(sb, "\n");
 }
 
 /* Section names as dig shows them; UPDATE renames them (RFC 2136 §2). */
@@ -569,7 +546,7 @@ static const char *section_name(const od_pkt_t *p, od_section_t s)
 	return p->hdr.opcode == OD_OPCODE_UPDATE ? update[s] : names[s];
 }
 
-static void print_section(sbuf_t *sb, const od_pkt_t *p, od_section_t s)
+static void print_section(od_sbuf_t *sb, const od_pkt_t *p, od_section_t s)
 {
 	size_t shown = 0;
 	for (size_t i = 0; i < p->count[s]; i++) {
@@ -577,7 +554,8 @@ static void print_section(sbuf_t *sb, const od_pkt_t *p, od_section_t s)
 		if (rr == p->opt || rr == p->tsig)
 			continue;
 		if (shown++ == 0)
-			sb_printf(sb, "\n;; %s SECTION:\n", section_name(p, s));
+			od_sbuf_printf(sb, "\n;; %s SECTION:\n",
+			               section_name(p, s));
 		print_rr(sb, rr);
 	}
 }
@@ -586,28 +564,29 @@ int od_pkt_to_str(const od_pkt_t *p, char *out, size_t outcap)
 {
 	if (outcap == 0)
 		return OD_ESPACE;
-	sbuf_t sb = { .buf = out, .cap = outcap };
+	od_sbuf_t sb;
+	od_sbuf_init(&sb, out, outcap);
 	out[0] = '\0';
 	print_header(&sb, p);
 	if (p->opt)
 		print_edns(&sb, p);
 	/* As dig: the OPT pseudosection runs straight into the question. */
 	if (p->count[OD_QUESTION])
-		sb_printf(&sb, "%s;; %s SECTION:\n", p->opt ? "" : "\n",
-		          section_name(p, OD_QUESTION));
+		od_sbuf_printf(&sb, "%s;; %s SECTION:\n", p->opt ? "" : "\n",
+		               section_name(p, OD_QUESTION));
 	for (size_t i = 0; i < p->count[OD_QUESTION]; i++) {
 		const od_question_t *q = &p->qd[i];
 		char cls[16], typ[16];
 		od_class_to_str(q->qclass, cls, sizeof(cls));
 		od_rrtype_to_str(q->qtype, typ, sizeof(typ));
-		sb_printf(&sb, ";");
+		od_sbuf_printf(&sb, ";");
 		SB_CALL(&sb, od_name_to_str(out_, cap_, q->qname));
-		sb_printf(&sb, "\t\t%s\t%s\n", cls, typ);
+		od_sbuf_printf(&sb, "\t\t%s\t%s\n", cls, typ);
 	}
 	for (int s = OD_ANSWER; s <= OD_ADDITIONAL; s++)
 		print_section(&sb, p, (od_section_t)s);
 	if (p->tsig) {
-		sb_printf(&sb, "\n;; TSIG PSEUDOSECTION:\n");
+		od_sbuf_printf(&sb, "\n;; TSIG PSEUDOSECTION:\n");
 		print_rr(&sb, p->tsig);
 	}
 	if (sb.err)

@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
+#include "lib/sbuf.h"
 
 /* SvcParamKeys with a defined value format (RFC 9460 §14.3.2 registry). */
 enum {
@@ -503,70 +504,17 @@ int od_rdata_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
  * Presentation output.
  */
 
-typedef struct sb {
-	char *p;
-	size_t cap;
-	size_t len;
-	int err;
-} sb_t;
-
 /* Returned by a printer when the layout cannot show the RDATA. */
 #define NEED_GENERIC 1
 
-static void sb_putn(sb_t *b, const char *s, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->cap - b->len <= n) {
-		b->err = OD_ESPACE;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(sb_t *b, const char *s)
-{
-	sb_putn(b, s, strlen(s));
-}
-static void sb_putc(sb_t *b, char c)
-{
-	sb_putn(b, &c, 1);
-}
-
-__attribute__((format(printf, 2, 3))) static void
-sb_printf(sb_t *b, const char *fmt, ...)
-{
-	char tmp[64];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		b->err = b->err ? b->err : OD_EINVAL;
-		return;
-	}
-	sb_putn(b, tmp, (size_t)n);
-}
-
 /* A separating blank before every field but the first. */
-static void sb_sep(sb_t *b, size_t start)
+static void sb_sep(od_sbuf_t *b, size_t start)
 {
 	if (b->len > start)
-		sb_putc(b, ' ');
+		od_sbuf_putc(b, ' ');
 }
 
-static void put_hex(sb_t *b, const uint8_t *p, size_t n, bool upper)
-{
-	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		char two[2] = { digits[p[i] >> 4], digits[p[i] & 15] };
-		sb_putn(b, two, 2);
-	}
-}
-
-static void put_b64(sb_t *b, const uint8_t *p, size_t n)
+static void put_b64(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
 	if (b->err)
 		return;
@@ -574,14 +522,14 @@ static void put_b64(sb_t *b, const uint8_t *p, size_t n)
 		b->err = OD_ESPACE;
 		return;
 	}
-	int r = od_base64_encode(p, n, b->p + b->len, b->cap - b->len);
+	int r = od_base64_encode(p, n, b->buf + b->len, b->cap - b->len);
 	if (r < 0)
 		b->err = r;
 	else
 		b->len += (size_t)r;
 }
 
-static void put_b32(sb_t *b, const uint8_t *p, size_t n)
+static void put_b32(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
 	if (b->err)
 		return;
@@ -589,14 +537,14 @@ static void put_b32(sb_t *b, const uint8_t *p, size_t n)
 		b->err = OD_ESPACE;
 		return;
 	}
-	int r = od_base32hex_encode(p, n, b->p + b->len, b->cap - b->len);
+	int r = od_base32hex_encode(p, n, b->buf + b->len, b->cap - b->len);
 	if (r < 0)
 		b->err = r;
 	else
 		b->len += (size_t)r;
 }
 
-static void put_name(sb_t *b, const uint8_t *name)
+static void put_name(od_sbuf_t *b, const uint8_t *name)
 {
 	char tmp[OD_NAME_STRLEN];
 	int r = od_name_to_str(tmp, sizeof(tmp), name);
@@ -604,56 +552,56 @@ static void put_name(sb_t *b, const uint8_t *name)
 		b->err = b->err ? b->err : r;
 		return;
 	}
-	sb_putn(b, tmp, (size_t)r);
+	od_sbuf_putn(b, tmp, (size_t)r);
 }
 
-static void put_type(sb_t *b, uint16_t type)
+static void put_type(od_sbuf_t *b, uint16_t type)
 {
 	char tmp[16];
 	int r = od_rrtype_to_str(type, tmp, sizeof(tmp));
 	if (r > 0)
-		sb_putn(b, tmp, (size_t)r);
+		od_sbuf_putn(b, tmp, (size_t)r);
 }
 
-static void put_a(sb_t *b, const uint8_t *p)
+static void put_a(od_sbuf_t *b, const uint8_t *p)
 {
-	sb_printf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+	od_sbuf_printf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
 }
 
-static void put_aaaa(sb_t *b, const uint8_t *p)
+static void put_aaaa(od_sbuf_t *b, const uint8_t *p)
 {
 	char tmp[INET6_ADDRSTRLEN];
 	if (inet_ntop(AF_INET6, p, tmp, sizeof(tmp)) == NULL) {
 		b->err = b->err ? b->err : OD_EINVAL;
 		return;
 	}
-	sb_puts(b, tmp);
+	od_sbuf_puts(b, tmp);
 }
 
 /* One octet of a <character-string> outside quotes (RFC 1035 §5.1). */
-static void put_cs_octet(sb_t *b, uint8_t c, bool quoted)
+static void put_cs_octet(od_sbuf_t *b, uint8_t c, bool quoted)
 {
 	if (c == '"' || c == '\\' ||
 	    (!quoted && (c == ';' || c == '(' || c == ')'))) {
 		char two[2] = { '\\', (char)c };
-		sb_putn(b, two, 2);
+		od_sbuf_putn(b, two, 2);
 	} else if (c < 0x20 || c > 0x7e || (!quoted && c == ' ')) {
-		sb_printf(b, "\\%03u", c);
+		od_sbuf_printf(b, "\\%03u", c);
 	} else {
-		sb_putc(b, (char)c);
+		od_sbuf_putc(b, (char)c);
 	}
 }
 
-static void put_qstr(sb_t *b, const uint8_t *p, size_t n)
+static void put_qstr(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
-	sb_putc(b, '"');
+	od_sbuf_putc(b, '"');
 	for (size_t i = 0; i < n; i++)
 		put_cs_octet(b, p[i], true);
-	sb_putc(b, '"');
+	od_sbuf_putc(b, '"');
 }
 
 /* Seconds since 1970 to YYYYMMDDHHmmSS (RFC 4034 §3.2), in UTC. */
-static void put_time(sb_t *b, uint32_t t)
+static void put_time(od_sbuf_t *b, uint32_t t)
 {
 	/* Civil date from a day count (proleptic Gregorian calendar). */
 	long days = (long)(t / 86400) + 719468;
@@ -666,12 +614,12 @@ static void put_time(sb_t *b, uint32_t t)
 	unsigned day = doy - (153 * mp + 2) / 5 + 1;
 	unsigned month = mp < 10 ? mp + 3 : mp - 9;
 	long year = (long)yoe + era * 400 + (month <= 2);
-	sb_printf(b, "%04ld%02u%02u%02u%02u%02u", year, month, day, secs / 3600,
-	          secs / 60 % 60, secs % 60);
+	od_sbuf_printf(b, "%04ld%02u%02u%02u%02u%02u", year, month, day,
+	               secs / 3600, secs / 60 % 60, secs % 60);
 }
 
 /* Types present in one window block of a type bitmap. */
-static void put_window(sb_t *b, size_t start, unsigned window,
+static void put_window(od_sbuf_t *b, size_t start, unsigned window,
                        const uint8_t *bits, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -683,7 +631,7 @@ static void put_window(sb_t *b, size_t start, unsigned window,
 			}
 }
 
-static int print_bitmap(sb_t *b, size_t start, const uint8_t *p, size_t n)
+static int print_bitmap(od_sbuf_t *b, size_t start, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		unsigned window = p[i], len = p[i + 1];
@@ -696,7 +644,7 @@ static int print_bitmap(sb_t *b, size_t start, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int print_wks(sb_t *b, size_t start, const uint8_t *p, size_t n)
+static int print_wks(od_sbuf_t *b, size_t start, const uint8_t *p, size_t n)
 {
 	if (n > 0 && p[n - 1] == 0)
 		return NEED_GENERIC;
@@ -704,12 +652,12 @@ static int print_wks(sb_t *b, size_t start, const uint8_t *p, size_t n)
 		for (unsigned bit = 0; bit < 8; bit++)
 			if (p[i] & (0x80 >> bit)) {
 				sb_sep(b, start);
-				sb_printf(b, "%zu", i * 8 + bit);
+				od_sbuf_printf(b, "%zu", i * 8 + bit);
 			}
 	return 0;
 }
 
-static int print_nxt(sb_t *b, size_t start, const uint8_t *p, size_t n)
+static int print_nxt(od_sbuf_t *b, size_t start, const uint8_t *p, size_t n)
 {
 	/* Bit 0 set announces another bitmap format (RFC 2535 §5.2). */
 	if (n > 0 && (p[n - 1] == 0 || (p[0] & 0x80)))
@@ -718,12 +666,12 @@ static int print_nxt(sb_t *b, size_t start, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static void put_svc_key(sb_t *b, uint16_t key)
+static void put_svc_key(od_sbuf_t *b, uint16_t key)
 {
 	if (key < SVC_NAMED)
-		sb_puts(b, svc_key_names[key]);
+		od_sbuf_puts(b, svc_key_names[key]);
 	else
-		sb_printf(b, "key%u", key);
+		od_sbuf_printf(b, "key%u", key);
 }
 
 /* Find a key among the SvcParams (which are in increasing order). */
@@ -735,19 +683,19 @@ static bool svc_has(const uint8_t *p, size_t n, uint16_t key)
 	return false;
 }
 
-static int print_svc_value(sb_t *b, uint16_t key, const uint8_t *v, size_t len,
-                           const uint8_t *all, size_t all_len)
+static int print_svc_value(od_sbuf_t *b, uint16_t key, const uint8_t *v,
+                           size_t len, const uint8_t *all, size_t all_len)
 {
 	switch (key) {
 	case SVC_MANDATORY:
-		sb_putc(b, '=');
+		od_sbuf_putc(b, '=');
 		for (size_t i = 0; i < len; i += 2) {
 			uint16_t m = od_get_u16(v + i);
 			/* RFC 9460 §8: listed keys must be present */
 			if (!svc_has(all, all_len, m))
 				return NEED_GENERIC;
 			if (i > 0)
-				sb_putc(b, ',');
+				od_sbuf_putc(b, ',');
 			put_svc_key(b, m);
 		}
 		return 0;
@@ -756,10 +704,10 @@ static int print_svc_value(sb_t *b, uint16_t key, const uint8_t *v, size_t len,
 		 * Appendix A.1: ',' and '\' inside an alpn-id are escaped
 		 * with '\' first, then the whole value as a char-string.
 		 */
-		sb_putc(b, '=');
+		od_sbuf_putc(b, '=');
 		for (size_t i = 0; i < len; i += 1 + v[i]) {
 			if (i > 0)
-				sb_putc(b, ',');
+				od_sbuf_putc(b, ',');
 			for (size_t j = 1; j <= v[i]; j++) {
 				uint8_t c = v[i + j];
 				if (c == ',' || c == '\\')
@@ -774,15 +722,15 @@ static int print_svc_value(sb_t *b, uint16_t key, const uint8_t *v, size_t len,
 	case SVC_OHTTP:
 		return 0;
 	case SVC_PORT:
-		sb_printf(b, "=%u", od_get_u16(v));
+		od_sbuf_printf(b, "=%u", od_get_u16(v));
 		return 0;
 	case SVC_IPV4HINT:
 	case SVC_IPV6HINT: {
 		size_t step = key == SVC_IPV4HINT ? 4 : 16;
-		sb_putc(b, '=');
+		od_sbuf_putc(b, '=');
 		for (size_t i = 0; i < len; i += step) {
 			if (i > 0)
-				sb_putc(b, ',');
+				od_sbuf_putc(b, ',');
 			if (step == 4)
 				put_a(b, v + i);
 			else
@@ -792,19 +740,19 @@ static int print_svc_value(sb_t *b, uint16_t key, const uint8_t *v, size_t len,
 	}
 	case SVC_ECH:
 		if (len > 0) {
-			sb_putc(b, '=');
+			od_sbuf_putc(b, '=');
 			put_b64(b, v, len);
 		}
 		return 0;
 	case SVC_TLS_GROUPS:
-		sb_putc(b, '=');
+		od_sbuf_putc(b, '=');
 		for (size_t i = 0; i < len; i += 2) {
 			for (size_t j = 0; j < i; j += 2)
 				if (od_get_u16(v + j) == od_get_u16(v + i))
 					return NEED_GENERIC; /* zones refuse it */
 			if (i > 0)
-				sb_putc(b, ',');
-			sb_printf(b, "%u", od_get_u16(v + i));
+				od_sbuf_putc(b, ',');
+			od_sbuf_printf(b, "%u", od_get_u16(v + i));
 		}
 		return 0;
 	case SVC_DOHPATH:
@@ -814,7 +762,7 @@ static int print_svc_value(sb_t *b, uint16_t key, const uint8_t *v, size_t len,
 		/* fall through */
 	default:
 		if (len > 0) {
-			sb_putc(b, '=');
+			od_sbuf_putc(b, '=');
 			for (size_t i = 0; i < len; i++)
 				put_cs_octet(b, v[i], false);
 		}
@@ -822,7 +770,8 @@ static int print_svc_value(sb_t *b, uint16_t key, const uint8_t *v, size_t len,
 	}
 }
 
-static int print_svcparams(sb_t *b, size_t start, const uint8_t *p, size_t n)
+static int print_svcparams(od_sbuf_t *b, size_t start, const uint8_t *p,
+                           size_t n)
 {
 	for (size_t i = 0; i < n;) {
 		uint16_t key = od_get_u16(p + i), len = od_get_u16(p + i + 2);
@@ -839,7 +788,7 @@ static int print_svcparams(sb_t *b, size_t start, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static int print_apl(sb_t *b, size_t start, const uint8_t *p, size_t n)
+static int print_apl(od_sbuf_t *b, size_t start, const uint8_t *p, size_t n)
 {
 	/* No items: nothing to show, and an empty field is easily lost. */
 	if (n == 0)
@@ -859,12 +808,12 @@ static int print_apl(sb_t *b, size_t start, const uint8_t *p, size_t n)
 		uint8_t addr[16] = { 0 };
 		memcpy(addr, afd, afdlen);
 		sb_sep(b, start);
-		sb_printf(b, "%s%u:", neg ? "!" : "", afi);
+		od_sbuf_printf(b, "%s%u:", neg ? "!" : "", afi);
 		if (afi == 1)
 			put_a(b, addr);
 		else
 			put_aaaa(b, addr);
-		sb_printf(b, "/%u", prefix);
+		od_sbuf_printf(b, "/%u", prefix);
 		i += 4 + (size_t)afdlen;
 	}
 	return 0;
@@ -876,28 +825,28 @@ static bool loc_size_ok(uint8_t v)
 	return (v >> 4) <= 9 && (v & 15) <= 9;
 }
 
-static void put_loc_size(sb_t *b, uint8_t v)
+static void put_loc_size(od_sbuf_t *b, uint8_t v)
 {
 	unsigned long long cm = v >> 4;
 	for (unsigned e = v & 15; e > 0; e--)
 		cm *= 10;
 	if ((v & 15) >= 2)
-		sb_printf(b, "%llum", cm / 100);
+		od_sbuf_printf(b, "%llum", cm / 100);
 	else
-		sb_printf(b, "0.%02llum", cm);
+		od_sbuf_printf(b, "0.%02llum", cm);
 }
 
-static void put_loc_angle(sb_t *b, uint32_t raw, char pos, char neg)
+static void put_loc_angle(od_sbuf_t *b, uint32_t raw, char pos, char neg)
 {
 	long long v = (long long)raw - (1LL << 31);
 	char h = v < 0 ? neg : pos;
 	unsigned long long a = (unsigned long long)(v < 0 ? -v : v);
 	unsigned long long deg = a / 3600000, min = a / 60000 % 60;
 	unsigned long long sec = a / 1000 % 60, ms = a % 1000;
-	sb_printf(b, "%llu %llu %llu.%03llu %c", deg, min, sec, ms, h);
+	od_sbuf_printf(b, "%llu %llu %llu.%03llu %c", deg, min, sec, ms, h);
 }
 
-static int print_loc(sb_t *b, const uint8_t *p, size_t n)
+static int print_loc(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
 	if (n != 16 || p[0] != 0)
 		return NEED_GENERIC;
@@ -910,85 +859,86 @@ static int print_loc(sb_t *b, const uint8_t *p, size_t n)
 	    dlon > 180LL * 3600000 || dlon < -180LL * 3600000)
 		return NEED_GENERIC;
 	put_loc_angle(b, lat, 'N', 'S');
-	sb_putc(b, ' ');
+	od_sbuf_putc(b, ' ');
 	put_loc_angle(b, lon, 'E', 'W');
 	/* altitude: centimetres above a base 100000 m below the ellipsoid */
 	long long alt = (long long)od_get_u32(p + 12) - 10000000;
 	unsigned long long a = (unsigned long long)(alt < 0 ? -alt : alt);
-	sb_printf(b, " %s%llu.%02llum ", alt < 0 ? "-" : "", a / 100, a % 100);
+	od_sbuf_printf(b, " %s%llu.%02llum ", alt < 0 ? "-" : "", a / 100,
+	               a % 100);
 	put_loc_size(b, p[1]);
-	sb_putc(b, ' ');
+	od_sbuf_putc(b, ' ');
 	put_loc_size(b, p[2]);
-	sb_putc(b, ' ');
+	od_sbuf_putc(b, ' ');
 	put_loc_size(b, p[3]);
 	return 0;
 }
 
-static int print_atma(sb_t *b, const uint8_t *p, size_t n)
+static int print_atma(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
 	const uint8_t *a = p + 1;
 	size_t alen = n - 1;
 	if (alen == 0)
 		return NEED_GENERIC;
 	if (p[0] == 0) { /* AESA: hex digits */
-		put_hex(b, a, alen, false);
+		od_sbuf_hex(b, a, alen, false, false);
 		return 0;
 	}
 	if (p[0] == 1) { /* E.164: '+' and decimal digits */
 		for (size_t i = 0; i < alen; i++)
 			if (a[i] < '0' || a[i] > '9')
 				return NEED_GENERIC;
-		sb_putc(b, '+');
-		sb_putn(b, (const char *)a, alen);
+		od_sbuf_putc(b, '+');
+		od_sbuf_putn(b, (const char *)a, alen);
 		return 0;
 	}
 	return NEED_GENERIC;
 }
 
-static int print_a6(sb_t *b, const uint8_t *p, size_t n)
+static int print_a6(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
 	unsigned plen = p[0];
 	size_t slen = (128 - plen + 7) / 8;
-	sb_printf(b, "%u", plen);
+	od_sbuf_printf(b, "%u", plen);
 	if (plen < 128) {
 		uint8_t addr[16] = { 0 };
 		memcpy(addr + 16 - slen, p + 1, slen);
-		sb_putc(b, ' ');
+		od_sbuf_putc(b, ' ');
 		put_aaaa(b, addr);
 	}
 	if (plen > 0) {
-		sb_putc(b, ' ');
+		od_sbuf_putc(b, ' ');
 		put_name(b, p + 1 + slen);
 	}
 	(void)n;
 	return 0;
 }
 
-static int print_hip(sb_t *b, const uint8_t *p, size_t n)
+static int print_hip(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
 	size_t hitlen = p[0], pklen = od_get_u16(p + 2);
 	if (hitlen == 0 || pklen == 0)
 		return NEED_GENERIC;
-	sb_printf(b, "%u ", p[1]);
-	put_hex(b, p + 4, hitlen, true);
-	sb_putc(b, ' ');
+	od_sbuf_printf(b, "%u ", p[1]);
+	od_sbuf_hex(b, p + 4, hitlen, true, false);
+	od_sbuf_putc(b, ' ');
 	put_b64(b, p + 4 + hitlen, pklen);
 	for (size_t i = 4 + hitlen + pklen; i < n; i += od_name_len(p + i)) {
-		sb_putc(b, ' ');
+		od_sbuf_putc(b, ' ');
 		put_name(b, p + i);
 	}
 	return 0;
 }
 
-static int print_amtrelay(sb_t *b, const uint8_t *p, size_t n)
+static int print_amtrelay(od_sbuf_t *b, const uint8_t *p, size_t n)
 {
 	unsigned rtype = p[1] & 0x7f;
 	if (rtype > 3)
 		return NEED_GENERIC;
-	sb_printf(b, "%u %u %u ", p[0], p[1] >> 7, rtype);
+	od_sbuf_printf(b, "%u %u %u ", p[0], p[1] >> 7, rtype);
 	switch (rtype) {
 	case 0:
-		sb_putc(b, '.');
+		od_sbuf_putc(b, '.');
 		break;
 	case 1:
 		put_a(b, p + 2);
@@ -1005,7 +955,7 @@ static int print_amtrelay(sb_t *b, const uint8_t *p, size_t n)
 
 /* Print validated RDATA; NEED_GENERIC when the layout cannot show it. */
 static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
-                       sb_t *b)
+                       od_sbuf_t *b)
 {
 	size_t start = b->len;
 	size_t pos = 0;
@@ -1027,15 +977,15 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 		switch (f) {
 		case OD_F_U8:
 			vals[i] = p[0];
-			sb_printf(b, "%u", p[0]);
+			od_sbuf_printf(b, "%u", p[0]);
 			pos += 1;
 			break;
 		case OD_F_U16:
-			sb_printf(b, "%u", od_get_u16(p));
+			od_sbuf_printf(b, "%u", od_get_u16(p));
 			pos += 2;
 			break;
 		case OD_F_U32:
-			sb_printf(b, "%lu", (unsigned long)od_get_u32(p));
+			od_sbuf_printf(b, "%lu", (unsigned long)od_get_u32(p));
 			pos += 4;
 			break;
 		case OD_F_U48:
@@ -1044,7 +994,7 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 			unsigned long long v = 0;
 			for (size_t j = 0; j < w; j++)
 				v = v << 8 | p[j];
-			sb_printf(b, "%llu", v);
+			od_sbuf_printf(b, "%llu", v);
 			pos += w;
 			break;
 		}
@@ -1068,13 +1018,13 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 		case OD_F_EUI64:
 			n = f == OD_F_EUI48 ? 6 : 8;
 			for (size_t j = 0; j < n; j++)
-				sb_printf(b, j ? "-%02x" : "%02x", p[j]);
+				od_sbuf_printf(b, j ? "-%02x" : "%02x", p[j]);
 			pos += n;
 			break;
 		case OD_F_ILNP64:
-			sb_printf(b, "%04x:%04x:%04x:%04x", od_get_u16(p),
-			          od_get_u16(p + 2), od_get_u16(p + 4),
-			          od_get_u16(p + 6));
+			od_sbuf_printf(b, "%04x:%04x:%04x:%04x", od_get_u16(p),
+			               od_get_u16(p + 2), od_get_u16(p + 4),
+			               od_get_u16(p + 6));
 			pos += 8;
 			break;
 		case OD_F_NAME_C:
@@ -1098,14 +1048,14 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 				      (c >= '0' && c <= '9')))
 					return NEED_GENERIC;
 			}
-			sb_putn(b, (const char *)p + 1, p[0]);
+			od_sbuf_putn(b, (const char *)p + 1, p[0]);
 			pos += 1 + (size_t)p[0];
 			break;
 		case OD_F_SALT:
 			if (p[0] == 0)
-				sb_putc(b, '-');
+				od_sbuf_putc(b, '-');
 			else
-				put_hex(b, p + 1, p[0], true);
+				od_sbuf_hex(b, p + 1, p[0], true, false);
 			pos += 1 + (size_t)p[0];
 			break;
 		case OD_F_B32HEX:
@@ -1117,20 +1067,20 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 		case OD_F_B64_U16:
 		case OD_F_HEX_U16:
 			n = od_get_u16(p);
-			sb_printf(b, "%zu", n);
+			od_sbuf_printf(b, "%zu", n);
 			if (n > 0) {
-				sb_putc(b, ' ');
+				od_sbuf_putc(b, ' ');
 				if (f == OD_F_B64_U16)
 					put_b64(b, p + 2, n);
 				else
-					put_hex(b, p + 2, n, true);
+					od_sbuf_hex(b, p + 2, n, true, false);
 			}
 			pos += 2 + n;
 			break;
 		case OD_F_IPSECKEY_GW:
 			switch (vals[1]) {
 			case 0:
-				sb_putc(b, '.');
+				od_sbuf_putc(b, '.');
 				break;
 			case 1:
 				put_a(b, p);
@@ -1150,7 +1100,7 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 				return NEED_GENERIC;
 			for (size_t j = 0; j < left; j += 1 + (size_t)p[j]) {
 				if (j > 0)
-					sb_putc(b, ' ');
+					od_sbuf_putc(b, ' ');
 				put_qstr(b, p + j + 1, p[j]);
 			}
 			pos = len;
@@ -1164,7 +1114,7 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 			if (left == 0 && f == OD_F_B64)
 				return NEED_GENERIC;
 			if (left == 0)
-				sb_putc(b, '-');
+				od_sbuf_putc(b, '-');
 			else
 				put_b64(b, p, left);
 			pos = len;
@@ -1174,16 +1124,16 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 			if (left == 0 && f == OD_F_HEX)
 				return NEED_GENERIC;
 			if (left == 0)
-				sb_putc(b, '-');
+				od_sbuf_putc(b, '-');
 			else
-				put_hex(b, p, left, true);
+				od_sbuf_hex(b, p, left, true, false);
 			pos = len;
 			break;
 		case OD_F_NSAP:
 			if (left == 0)
 				return NEED_GENERIC;
-			sb_puts(b, "0x");
-			put_hex(b, p, left, false);
+			od_sbuf_puts(b, "0x");
+			od_sbuf_hex(b, p, left, false, false);
 			pos = len;
 			break;
 		case OD_F_BITMAP:
@@ -1238,14 +1188,15 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 int od_rdata_to_generic(const uint8_t *rdata, size_t len, char *out,
                         size_t outcap)
 {
-	sb_t b = { .p = out, .cap = outcap };
+	od_sbuf_t b;
+	od_sbuf_init(&b, out, outcap);
 	if (outcap == 0)
 		return OD_ESPACE;
 	out[0] = '\0';
-	sb_printf(&b, "\\# %zu", len);
+	od_sbuf_printf(&b, "\\# %zu", len);
 	if (len > 0) {
-		sb_putc(&b, ' ');
-		put_hex(&b, rdata, len, true);
+		od_sbuf_putc(&b, ' ');
+		od_sbuf_hex(&b, rdata, len, true, false);
 	}
 	if (b.err) {
 		out[0] = '\0';
@@ -1263,7 +1214,8 @@ int od_rdata_to_str(uint16_t type, const uint8_t *rdata, size_t len, char *out,
 	if (outcap == 0)
 		return OD_ESPACE;
 	out[0] = '\0';
-	sb_t b = { .p = out, .cap = outcap };
+	od_sbuf_t b;
+	od_sbuf_init(&b, out, outcap);
 	int r = print_rdata(d, rdata, len, &b);
 	if (r == NEED_GENERIC)
 		return od_rdata_to_generic(rdata, len, out, outcap);
