@@ -259,6 +259,7 @@ static void walk_field(walk_t *k, od_rdf_t f, uint32_t *vals, size_t i)
 		wk_take(k, 2);
 		break;
 	case OD_F_U32:
+	case OD_F_TTL:
 	case OD_F_TIME:
 	case OD_F_A:
 		wk_take(k, 4);
@@ -985,6 +986,7 @@ static int print_rdata(const od_rrtype_desc_t *d, const uint8_t *rd, size_t len,
 			pos += 2;
 			break;
 		case OD_F_U32:
+		case OD_F_TTL:
 			od_sbuf_printf(b, "%lu", (unsigned long)od_get_u32(p));
 			pos += 4;
 			break;

@@ -26,7 +26,10 @@ enum {
 	T_SIG = 24,
 	T_KEY = 25,
 	T_CERT = 37,
+	T_IPSECKEY = 45,
+	T_DHCID = 49,
 	T_RKEY = 57,
+	T_DSYNC = 66,
 	T_TA = 32768,
 	T_DLV = 32769,
 };
@@ -248,6 +251,12 @@ static const mnem_t serv_mnem[] = {
 	{ "pop3s", 995 },       { NULL, 0 },
 };
 
+/* DSYNC schemes (RFC 9859 §5.2 registry). */
+static const mnem_t dsync_mnem[] = {
+	{ "NOTIFY", 1 },
+	{ NULL, 0 },
+};
+
 static bool mnem_find(const mnem_t *m, const od_tok_t *t, uint64_t *v)
 {
 	for (; m->name; m++) {
@@ -279,6 +288,8 @@ static const mnem_t *field_mnem(uint16_t type, size_t idx)
 		return idx == 2 ? alg_mnem : NULL;
 	case T_CERT:
 		return idx == 0 ? cert_mnem : idx == 2 ? alg_mnem : NULL;
+	case T_DSYNC:
+		return idx == 1 ? dsync_mnem : NULL;
 	default:
 		return NULL;
 	}
@@ -330,6 +341,75 @@ static int parse_num(ctx_t *c, size_t idx, unsigned bits, const char *what)
 		break;
 	}
 	return wr_check(c, ti);
+}
+
+/*
+ * TTL-style duration (SOA timers, as BIND and Knot read them): decimal
+ * seconds, or numbers each followed by a unit s, m, h, d or w in either
+ * case ("1w2d", "1h30m"); the total must fit in 32 bits.
+ */
+static int parse_duration(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t total = 0, cur = 0;
+	bool digits = false;
+	if (len == 0 || !is_digit(s[0]))
+		return OD_ESYNTAX;
+	for (size_t k = 0; k < len; k++) {
+		char ch = s[k];
+		if (is_digit(ch)) {
+			cur = cur * 10 + (uint64_t)(ch - '0');
+			if (cur > UINT32_MAX)
+				return OD_ERANGE;
+			digits = true;
+			continue;
+		}
+		uint64_t mult;
+		switch (ch | 0x20) {
+		case 's':
+			mult = 1;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'd':
+			mult = 86400;
+			break;
+		case 'w':
+			mult = 604800;
+			break;
+		default:
+			return OD_ESYNTAX;
+		}
+		if (!digits)
+			return OD_ESYNTAX;
+		total += cur * mult;
+		if (total > UINT32_MAX)
+			return OD_ERANGE;
+		cur = 0;
+		digits = false;
+	}
+	total += cur;
+	if (total > UINT32_MAX)
+		return OD_ERANGE;
+	*out = (uint32_t)total;
+	return 0;
+}
+
+static int parse_ttl_field(ctx_t *c)
+{
+	static const char what[] = "32-bit number or duration (1h30m)";
+	const od_tok_t *t = next_tok(c, what);
+	if (!t)
+		return OD_ESYNTAX;
+	uint32_t v;
+	int ret = t->quoted ? OD_ESYNTAX : parse_duration(t->s, t->len, &v);
+	if (ret)
+		return fail_at(c, c->i - 1, ret, what);
+	od_wr_u32(&c->w, v);
+	return wr_check(c, c->i - 1);
 }
 
 static int parse_type(ctx_t *c)
@@ -636,6 +716,25 @@ static int parse_b32hex(ctx_t *c)
 		return OD_ESYNTAX;
 	if (t->len == 0)
 		return fail_at(c, c->i - 1, OD_EBASE32, "base32hex data");
+	/*
+	 * RFC 4648 §6/§7: the bits of the last character beyond the last
+	 * whole octet are zero; a text with other bits there is not the
+	 * encoding of any octets (BIND and Knot reject it too).
+	 */
+	size_t nc = t->len;
+	while (nc > 0 && t->s[nc - 1] == '=')
+		nc--;
+	unsigned spare = (unsigned)(nc * 5 % 8);
+	if (spare > 0 && !t->quoted) {
+		char ch = t->s[nc - 1];
+		int v = is_digit(ch) ? ch - '0'
+		        : ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'v')
+		                ? (ch | 0x20) - 'a' + 10
+		                : -1;
+		if (v >= 0 && (v & ((1 << spare) - 1)) != 0)
+			return fail_at(c, c->i - 1, OD_EBASE32,
+			               "base32hex data with zero padding bits");
+	}
 	return put_enc(c, t, c->i - 1, ENC_B32, 1, 255);
 }
 
@@ -744,16 +843,53 @@ static int join_tok(ctx_t *c, joiner_t *j, const od_tok_t *t, size_t ti)
 }
 
 /*
- * Tail of base64 or hex over all remaining tokens. No tokens, or a lone
- * "0" (the CDS/CDNSKEY delete form of RFC 8078 §4 as zone files write
- * it), mean empty; with dash, "-" means empty too.
+ * RFC 8078 §4 writes the DS-removal records "CDS 0 0 0 0" and "CDNSKEY
+ * 0 3 0 0"; its verified erratum 5049 says the digest or key is a single
+ * zero octet ("CDS 0 0 0 00", "CDNSKEY 0 3 0 AA=="). The lone "0" of the
+ * original text is read as that octet, only where the algorithm is 0
+ * (what signals the removal) and only for these two types.
+ */
+static bool delete_form(const ctx_t *c)
+{
+	if (c->i + 1 != c->ntoks || !tok_is(&c->toks[c->i], "0") ||
+	    c->w.err)
+		return false;
+	if (c->type == OD_TYPE_CDS)
+		return c->w.pos == 4 && c->w.buf[2] == 0;
+	if (c->type == OD_TYPE_CDNSKEY)
+		return c->w.pos == 4 && c->w.buf[3] == 0;
+	return false;
+}
+
+/*
+ * Tail of base64 or hex over all remaining tokens, at least one (the
+ * fields are required: RFC 4034 §2.2, §3.1.8, §5.1.4, RFC 4398 §2, RFC
+ * 6698 §2.1.3, RFC 4255 §3.1.2, RFC 8976 §2.2.4, RFC 7929 §2.1, RFC 4701
+ * §3.3). With dash, "-" means empty. IPSECKEY's key is present exactly
+ * when the algorithm is not 0 (RFC 4025 §2.4, §2.6), though a missing key
+ * with an algorithm is taken, as Knot does.
  */
 static int parse_enc_tail(ctx_t *c, enum enc e, bool dash)
 {
-	if (c->i == c->ntoks)
+	const char *what = e == ENC_HEX ? "hexadecimal data" : "base64 data";
+	if (c->type == T_IPSECKEY && c->w.pos >= 3 && !c->w.err &&
+	    c->w.buf[2] == 0) {
+		if (c->i < c->ntoks)
+			return fail_at(c, c->i, OD_ETRAILING,
+			               "no public key with algorithm 0");
 		return 0;
-	if (c->i + 1 == c->ntoks && (tok_is(&c->toks[c->i], "0") ||
-	                             (dash && tok_is(&c->toks[c->i], "-")))) {
+	}
+	if (c->i == c->ntoks) {
+		if (dash || c->type == T_IPSECKEY)
+			return 0;
+		return fail_at(c, c->ntoks, OD_ESYNTAX, what);
+	}
+	if (delete_form(c)) {
+		c->i++;
+		od_wr_u8(&c->w, 0);
+		return wr_check(c, c->i - 1);
+	}
+	if (c->i + 1 == c->ntoks && dash && tok_is(&c->toks[c->i], "-")) {
 		c->i++;
 		return 0;
 	}
@@ -1154,6 +1290,7 @@ static int loc_coord(ctx_t *c, unsigned maxdeg, char pos, char neg,
 		    ((t->s[0] | 0x20) == (pos | 0x20) ||
 		     (t->s[0] | 0x20) == (neg | 0x20))) {
 			uint64_t v = ((deg * 60 + min) * 60) * 1000 + ms;
+			/* no latitude beyond a pole (as BIND) */
 			if (v > (uint64_t)maxdeg * 3600000)
 				return fail_at(c, c->i - 1, OD_ERANGE, wd);
 			*out = (t->s[0] | 0x20) == (pos | 0x20)
@@ -1271,23 +1408,24 @@ static const char *const svc_names[] = {
 #define SVC_NNAMES (sizeof(svc_names) / sizeof(svc_names[0]))
 
 /*
- * Key name or keyNNNNN. *numeric tells which: RFC 9460 §2.1 gives
- * keyNNNNN an opaque value (the wire octets), even for a key that has a
- * name, so printers that do not know a name can always fall back on it.
- * \return 0 or OD_ESVCPARAM.
+ * Key name or keyNNNNN, in lower case only (RFC 9460 §2.1: SvcParamKey is
+ * 1*63(ALPHA-LC / DIGIT / "-")). *numeric tells which: RFC 9460 §2.1
+ * gives keyNNNNN an opaque value (the wire octets), even for a key that
+ * has a name, so printers that do not know a name can always fall back
+ * on it. \return 0 or OD_ESVCPARAM.
  */
 static int svc_key(const char *s, size_t len, uint16_t *key, bool *numeric)
 {
 	*numeric = false;
 	for (size_t k = 0; k < SVC_NNAMES; k++) {
 		if (strlen(svc_names[k]) == len &&
-		    strncasecmp(svc_names[k], s, len) == 0) {
+		    memcmp(svc_names[k], s, len) == 0) {
 			*key = (uint16_t)k;
 			return 0;
 		}
 	}
 	uint64_t v;
-	if (len > 3 && strncasecmp(s, "key", 3) == 0 &&
+	if (len > 3 && memcmp(s, "key", 3) == 0 &&
 	    parse_uint(s + 3, len - 3, 65534, &v) == 0) {
 		*key = (uint16_t)v;
 		*numeric = true;
@@ -1296,6 +1434,7 @@ static int svc_key(const char *s, size_t len, uint16_t *key, bool *numeric)
 	return OD_ESVCPARAM;
 }
 
+/* One SvcParam of the text: where its key and value are. */
 typedef struct svcparam {
 	uint16_t key;
 	bool has_value;
@@ -1306,29 +1445,135 @@ typedef struct svcparam {
 	uint32_t vlen;
 } svcparam_t;
 
-static int svc_cmp(const void *a, const void *b)
+/*
+ * What is kept of each SvcParam while they are sorted: the key and its
+ * token (svc_locate finds the rest again). A bounded array on the stack:
+ * records with more SvcParams than this are refused (OD_ELIMIT).
+ */
+#define SVC_MAXPARAMS 512
+typedef struct svcent {
+	uint16_t key;
+	uint32_t tok;
+} svcent_t;
+
+static int svc_ent_cmp(const void *a, const void *b)
 {
-	const svcparam_t *x = a, *y = b;
+	const svcent_t *x = a, *y = b;
 	return (int)x->key - (int)y->key;
 }
 
 /*
- * Next item of a comma-separated list (RFC 9460 Appendix A.1) of the
- * decoded value v, unescaped into item; *more tells whether a comma
- * followed it. \return the item length, or -1 on a dangling backslash.
+ * The SvcParam whose key is token ti: key, and where the value text is.
+ * \return the number of tokens it takes (1 or 2), or an error reported.
  */
-static int svc_item(const uint8_t *v, size_t len, size_t *pos, uint8_t *item,
-                    bool *more)
+static int svc_locate(ctx_t *c, size_t ti, svcparam_t *p)
 {
-	size_t n = 0, k = *pos;
-	for (; k < len && v[k] != ','; k++) {
-		if (v[k] == '\\' && ++k >= len)
-			return -1;
-		item[n++] = v[k];
+	const od_tok_t *t = &c->toks[ti];
+	memset(p, 0, sizeof(*p));
+	p->tok = (uint32_t)ti;
+	p->vtok = (uint32_t)ti;
+	const char *eq = t->quoted ? NULL : memchr(t->s, '=', t->len);
+	size_t klen = eq ? (size_t)(eq - t->s) : t->len;
+	if (t->quoted || svc_key(t->s, klen, &p->key, &p->opaque) != 0)
+		return fail_at(c, ti, OD_ESVCPARAM, "SvcParam key");
+	if (!eq)
+		return 1;
+	p->has_value = true;
+	p->voff = (uint32_t)(klen + 1);
+	p->vlen = (uint32_t)(t->len - klen - 1);
+	const od_tok_t *n = ti + 1 < c->ntoks ? &c->toks[ti + 1] : NULL;
+	if (p->vlen == 0 && n && n->quoted && n->s == t->s + t->len + 1) {
+		/* key="value" split by a lexer into two tokens */
+		p->vtok = (uint32_t)(ti + 1);
+		p->voff = 0;
+		p->vlen = n->len;
+		return 2;
 	}
-	*more = k < len;
-	*pos = *more ? k + 1 : k;
+	if (p->vlen >= 1 && eq[1] == '"') {
+		/* key="value" kept as one token */
+		if (p->vlen < 2 || t->s[t->len - 1] != '"' ||
+		    t->s[t->len - 2] == '\\')
+			return fail_at(c, ti, OD_ESYNTAX,
+			               "SvcParam value in quotes");
+		p->voff++;
+		p->vlen -= 2;
+	}
+	return 1;
+}
+
+/*
+ * Reader of a value's octets: the <character-string> escapes of the text
+ * (RFC 1035 §5.1) are decoded as the octets are taken, so no copy of the
+ * whole value is needed.
+ */
+typedef struct vreader {
+	const char *s;
+	size_t len, k;
+} vreader_t;
+
+/* Next octet (0-255), -1 at the end, -2 on a bad escape. */
+static int vr_next(vreader_t *r)
+{
+	if (r->k >= r->len)
+		return -1;
+	uint8_t ch = (uint8_t)r->s[r->k++];
+	if (ch != '\\')
+		return ch;
+	if (r->k >= r->len)
+		return -2;
+	if (!is_digit(r->s[r->k]))
+		return (uint8_t)r->s[r->k++];
+	if (r->len - r->k < 3 || !is_digit(r->s[r->k + 1]) ||
+	    !is_digit(r->s[r->k + 2]))
+		return -2;
+	unsigned v = (unsigned)(r->s[r->k] - '0') * 100 +
+	             (unsigned)(r->s[r->k + 1] - '0') * 10 +
+	             (unsigned)(r->s[r->k + 2] - '0');
+	r->k += 3;
+	return v > 255 ? -2 : (int)v;
+}
+
+/* Longest list item kept (alpn ids are at most 255 octets). */
+#define SVC_ITEM_MAX 512
+
+/*
+ * Next item of a comma-separated list (RFC 9460 Appendix A.1): a
+ * backslash of the decoded value escapes the next octet. *more tells
+ * whether a comma followed it. \return the item length, or -1 (dangling
+ * backslash, bad escape, or an item longer than cap).
+ */
+static int svc_item(vreader_t *r, uint8_t *item, size_t cap, bool *more)
+{
+	size_t n = 0;
+	*more = false;
+	for (;;) {
+		int ch = vr_next(r);
+		if (ch == -1)
+			break;
+		if (ch == ',') {
+			*more = true;
+			break;
+		}
+		if (ch == '\\' && (ch = vr_next(r)) < 0)
+			return -1;
+		if (ch < 0 || n >= cap)
+			return -1;
+		item[n++] = (uint8_t)ch;
+	}
 	return (int)n;
+}
+
+/* The whole value into buf (a short one: port). \return length or -1. */
+static int svc_short(vreader_t *r, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+	int ch;
+	while ((ch = vr_next(r)) >= 0) {
+		if (n >= cap)
+			return -1;
+		buf[n++] = (uint8_t)ch;
+	}
+	return ch == -1 ? (int)n : -1;
 }
 
 static int u16be_cmp(const void *a, const void *b)
@@ -1336,48 +1581,48 @@ static int u16be_cmp(const void *a, const void *b)
 	return (int)od_get_u16(a) - (int)od_get_u16(b);
 }
 
-/* Decoded value of p into val (at most 65535 octets). */
-static int svc_value(ctx_t *c, const svcparam_t *p, uint8_t *val)
+static bool svc_has(const svcent_t *all, size_t nall, uint16_t key)
 {
-	const od_tok_t *t = &c->toks[p->vtok];
-	int n = unescape(t->s + p->voff, p->vlen, val, 65535);
-	if (n < 0)
-		return fail_at(c, p->tok, OD_ESVCPARAM,
-		               "SvcParam value (bad escape or too long)");
-	return n;
+	svcent_t probe = { .key = key };
+	return bsearch(&probe, all, nall, sizeof(*all), svc_ent_cmp) != NULL;
 }
 
 /* Write one SvcParam's value (the caller wrote key and length). */
-static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
-                     const svcparam_t *all, size_t nall)
+static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
+                     size_t nall)
 {
+	/* RFC 9460 §7, RFC 9461 §5 */
+	/*
+	 * ech may be empty: BIND and NSD take "ech" and "ech=" (an empty
+	 * ECHConfigList), though Knot does not.
+	 */
 	bool needs = !p->opaque &&
 	             (p->key == SVC_MANDATORY || p->key == SVC_ALPN ||
 	              p->key == SVC_PORT || p->key == SVC_IPV4HINT ||
 	              p->key == SVC_IPV6HINT || p->key == SVC_DOHPATH ||
 	              p->key == SVC_TLSGROUPS || p->key == SVC_OOTS);
+	/*
+	 * Keys whose value "MUST be empty" in presentation too (RFC 9460
+	 * §7.1.1, RFC 9540 §4): written alone, without "=" (as Knot).
+	 */
 	bool none = !p->opaque && (p->key == SVC_NDALPN ||
 	                           p->key == SVC_OHTTP || p->key == SVC_PVD);
-	int n = 0;
-	if (p->has_value) {
-		n = svc_value(c, p, val);
-		if (n < 0)
-			return n;
-	}
-	if (needs && n == 0)
+	if (needs && p->vlen == 0)
 		return fail_at(c, p->tok, OD_ESVCPARAM,
 		               "SvcParam with a value (key=value)");
-	if (none && n > 0)
+	if (none && p->has_value)
 		return fail_at(c, p->tok, OD_ESVCPARAM,
-		               "SvcParam without a value");
-	size_t len = (size_t)n, pos = 0;
-	bool more = len > 0;
+		               "SvcParam without a value (no '=')");
+	const od_tok_t *vt = &c->toks[p->vtok];
+	vreader_t r = { .s = vt->s + p->voff, .len = p->vlen, .k = 0 };
+	uint8_t item[SVC_ITEM_MAX];
+	bool more = p->vlen > 0;
 	switch (p->opaque ? SVC_INVALID : p->key) {
 	case SVC_MANDATORY: {
 		/* keys in increasing order on the wire, each present, once */
 		size_t start = c->w.pos;
 		while (more) {
-			int il = svc_item(val, len, &pos, item, &more);
+			int il = svc_item(&r, item, sizeof(item), &more);
 			uint16_t k;
 			bool num;
 			if (il <= 0 ||
@@ -1393,18 +1638,17 @@ static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
 		uint8_t *keys = c->w.buf + start;
 		qsort(keys, nk, 2, u16be_cmp);
 		for (size_t a = 0; a < nk; a++) {
-			svcparam_t probe = { .key = od_get_u16(keys + a * 2) };
-			if (probe.key == SVC_MANDATORY ||
-			    (a > 0 &&
-			     probe.key == od_get_u16(keys + a * 2 - 2)) ||
-			    !bsearch(&probe, all, nall, sizeof(*all), svc_cmp))
+			uint16_t key = od_get_u16(keys + a * 2);
+			if (key == SVC_MANDATORY ||
+			    (a > 0 && key == od_get_u16(keys + a * 2 - 2)) ||
+			    !svc_has(all, nall, key))
 				return fail_at(
 				        c, p->tok, OD_ESVCPARAM,
 				        "mandatory keys that are present, "
 				        "once, other than mandatory");
 			/* RFC 9460 §9.1: automatically mandatory for HTTPS */
 			if (c->type == OD_TYPE_HTTPS &&
-			    (probe.key == SVC_PORT || probe.key == SVC_NDALPN))
+			    (key == SVC_PORT || key == SVC_NDALPN))
 				return fail_at(
 				        c, p->tok, OD_ESVCPARAM,
 				        "mandatory keys other than the "
@@ -1416,7 +1660,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
 	case SVC_ALPN:
 	case SVC_DOCPATH:
 		while (more) {
-			int il = svc_item(val, len, &pos, item, &more);
+			int il = svc_item(&r, item, sizeof(item), &more);
 			if (il <= 0 || il > 255)
 				return fail_at(c, p->tok, OD_ESVCPARAM,
 				               "comma-separated list of 1-255 "
@@ -1427,7 +1671,8 @@ static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
 		break;
 	case SVC_PORT: {
 		uint64_t v;
-		if (parse_uint((char *)val, len, 65535, &v) != 0)
+		int n = svc_short(&r, item, 16);
+		if (n < 0 || parse_uint((char *)item, (size_t)n, 65535, &v) != 0)
 			return fail_at(c, p->tok, OD_ESVCPARAM, "port number");
 		od_wr_u16(&c->w, (uint16_t)v);
 		break;
@@ -1436,7 +1681,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
 	case SVC_IPV6HINT: {
 		bool v6 = p->key == SVC_IPV6HINT;
 		while (more) {
-			int il = svc_item(val, len, &pos, item, &more);
+			int il = svc_item(&r, item, sizeof(item), &more);
 			uint8_t a[16];
 			if (il <= 0 ||
 			    !(v6 ? parse_ip6((char *)item, (size_t)il, a)
@@ -1449,23 +1694,31 @@ static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
 		break;
 	}
 	case SVC_ECH: {
-		size_t room = c->w.err ? 0 : c->w.cap - c->w.pos;
-		int dn = len ? od_base64_decode((char *)val, len,
-		                                c->w.buf + c->w.pos, room)
-		             : 0;
-		if (dn == OD_ESPACE)
-			return fail_at(c, p->tok, OD_ESPACE,
-			               "RDATA within the space available");
-		if (dn < 0)
+		/* base64 through the joiner, a buffer of groups at a time */
+		joiner_t j = { .e = ENC_B64 };
+		int ch;
+		while ((ch = vr_next(&r)) >= 0) {
+			char cc = (char)ch;
+			od_tok_t one = { .s = &cc, .len = 1, .quoted = false };
+			if (join_tok(c, &j, &one, p->tok))
+				return fail_at(c, p->tok, OD_ESVCPARAM,
+				               "ECHConfigList in base64");
+		}
+		if (ch == -2)
+			return fail_at(c, p->tok, OD_ESVCPARAM,
+			               "SvcParam value (bad escape)");
+		int ret = join_flush(c, &j, true, p->tok);
+		if (ret == OD_ESPACE)
+			return ret;
+		if (ret)
 			return fail_at(c, p->tok, OD_ESVCPARAM,
 			               "ECHConfigList in base64");
-		c->w.pos += (size_t)dn;
 		break;
 	}
 	case SVC_TLSGROUPS: {
 		size_t start = c->w.pos;
 		while (more) {
-			int il = svc_item(val, len, &pos, item, &more);
+			int il = svc_item(&r, item, sizeof(item), &more);
 			uint64_t v;
 			if (il <= 0 || parse_uint((char *)item, (size_t)il,
 			                          65535, &v) != 0)
@@ -1485,7 +1738,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
 		/* protocol:percentage items, each protocol once */
 		size_t start = c->w.pos;
 		while (more) {
-			int il = svc_item(val, len, &pos, item, &more);
+			int il = svc_item(&r, item, sizeof(item), &more);
 			uint8_t *colon = il > 0 ? memchr(item, ':', (size_t)il)
 			                        : NULL;
 			uint64_t pct;
@@ -1508,108 +1761,74 @@ static int svc_write(ctx_t *c, const svcparam_t *p, uint8_t *val, uint8_t *item,
 		}
 		break;
 	}
-	default:
+	default: {
 		/* dohpath (RFC 9461 §5), unknown keys: the octets as given */
-		od_wr_bytes(&c->w, val, len);
+		size_t room = c->w.err ? 0 : c->w.cap - c->w.pos;
+		int n = unescape(r.s, r.len, c->w.buf + c->w.pos, room);
+		if (n == OD_ERANGE)
+			return fail_at(c, p->tok, OD_ESPACE,
+			               "RDATA within the space available");
+		if (n < 0)
+			return fail_at(c, p->tok, OD_ESVCPARAM,
+			               "SvcParam value (bad escape)");
+		c->w.pos += (size_t)n;
 		break;
+	}
 	}
 	return wr_check(c, p->tok);
 }
 
 static int parse_svcparams(ctx_t *c)
 {
-	size_t max = c->ntoks - c->i;
-	if (max == 0)
-		return 0;
-	svcparam_t *ps = calloc(max, sizeof(*ps));
-	uint8_t *val = malloc(65536);
-	uint8_t *item = malloc(65536);
+	svcent_t ents[SVC_MAXPARAMS];
 	size_t np = 0;
-	int ret = 0;
-	if (!ps || !val || !item) {
-		ret = fail_at(c, c->i, OD_ENOMEM, "memory");
-		goto out;
-	}
-	/* collect keys and where their values are */
+	svcparam_t p;
+	/* collect keys and where they are */
 	while (c->i < c->ntoks) {
-		const od_tok_t *t = &c->toks[c->i];
-		svcparam_t *p = &ps[np];
-		p->tok = (uint32_t)c->i;
-		p->vtok = (uint32_t)c->i;
-		const char *eq = t->quoted ? NULL : memchr(t->s, '=', t->len);
-		size_t klen = eq ? (size_t)(eq - t->s) : t->len;
-		if (t->quoted ||
-		    svc_key(t->s, klen, &p->key, &p->opaque) != 0) {
-			ret = fail_at(c, c->i, OD_ESVCPARAM, "SvcParam key");
-			goto out;
-		}
-		c->i++;
-		if (eq) {
-			p->has_value = true;
-			p->voff = (uint32_t)(klen + 1);
-			p->vlen = (uint32_t)(t->len - klen - 1);
-			const od_tok_t *n = c->i < c->ntoks ? &c->toks[c->i]
-			                                    : NULL;
-			if (p->vlen == 0 && n && n->quoted &&
-			    n->s == t->s + t->len + 1) {
-				/* key="value" split by a lexer into two tokens */
-				p->vtok = (uint32_t)c->i++;
-				p->voff = 0;
-				p->vlen = n->len;
-			} else if (p->vlen >= 1 && eq[1] == '"') {
-				/* key="value" kept as one token */
-				if (p->vlen < 2 || t->s[t->len - 1] != '"' ||
-				    t->s[t->len - 2] == '\\') {
-					ret = fail_at(
-					        c, p->tok, OD_ESYNTAX,
-					        "SvcParam value in quotes");
-					goto out;
-				}
-				p->voff++;
-				p->vlen -= 2;
-			}
-		}
+		if (np == SVC_MAXPARAMS)
+			return fail_at(c, c->i, OD_ELIMIT,
+			               "at most 512 SvcParams");
+		int nt = svc_locate(c, c->i, &p);
+		if (nt < 0)
+			return nt;
+		ents[np].key = p.key;
+		ents[np].tok = (uint32_t)c->i;
 		np++;
+		c->i += (size_t)nt;
 	}
-	qsort(ps, np, sizeof(*ps), svc_cmp);
-	bool alpn = false;
-	for (size_t k = 0; k < np; k++) {
-		if (k > 0 && ps[k].key == ps[k - 1].key) {
-			size_t dup = ps[k].tok > ps[k - 1].tok ? ps[k].tok
-			                                       : ps[k - 1].tok;
-			ret = fail_at(c, dup, OD_ESVCPARAM,
-			              "SvcParam keys given once each");
-			goto out;
+	qsort(ents, np, sizeof(ents[0]), svc_ent_cmp);
+	for (size_t k = 1; k < np; k++) {
+		if (ents[k].key == ents[k - 1].key) {
+			size_t dup = ents[k].tok > ents[k - 1].tok
+			                     ? ents[k].tok
+			                     : ents[k - 1].tok;
+			return fail_at(c, dup, OD_ESVCPARAM,
+			               "SvcParam keys given once each");
 		}
-		alpn |= ps[k].key == SVC_ALPN;
 	}
+	bool alpn = svc_has(ents, np, SVC_ALPN);
 	for (size_t k = 0; k < np; k++) {
 		/* RFC 9460 §7.1.1: no-default-alpn needs alpn */
-		if (ps[k].key == SVC_NDALPN && !alpn) {
-			ret = fail_at(c, ps[k].tok, OD_ESVCPARAM,
-			              "alpn together with no-default-alpn");
-			goto out;
-		}
-		od_wr_u16(&c->w, ps[k].key);
+		if (ents[k].key == SVC_NDALPN && !alpn)
+			return fail_at(c, ents[k].tok, OD_ESVCPARAM,
+			               "alpn together with no-default-alpn");
+		int ret = svc_locate(c, ents[k].tok, &p);
+		if (ret < 0)
+			return ret;
+		od_wr_u16(&c->w, p.key);
 		size_t lpos = c->w.pos;
 		od_wr_u16(&c->w, 0);
-		if ((ret = wr_check(c, ps[k].tok)))
-			goto out;
-		if ((ret = svc_write(c, &ps[k], val, item, ps, np)))
-			goto out;
+		if ((ret = wr_check(c, p.tok)))
+			return ret;
+		if ((ret = svc_write(c, &p, ents, np)))
+			return ret;
 		size_t vlen = c->w.pos - lpos - 2;
-		if (vlen > 65535) {
-			ret = fail_at(c, ps[k].tok, OD_ESPACE,
-			              "RDATA within the space available");
-			goto out;
-		}
+		if (vlen > 65535)
+			return fail_at(c, p.tok, OD_ESPACE,
+			               "RDATA within the space available");
 		od_put_u16(c->w.buf + lpos, (uint16_t)vlen);
 	}
-out:
-	free(ps);
-	free(val);
-	free(item);
-	return ret;
+	return 0;
 }
 
 static int parse_field(ctx_t *c, uint8_t f, size_t idx)
@@ -1621,6 +1840,8 @@ static int parse_field(ctx_t *c, uint8_t f, size_t idx)
 		return parse_num(c, idx, 16, "16-bit number");
 	case OD_F_U32:
 		return parse_num(c, idx, 32, "32-bit number");
+	case OD_F_TTL:
+		return parse_ttl_field(c);
 	case OD_F_U48:
 		return parse_num(c, idx, 48, "48-bit number");
 	case OD_F_U64:
@@ -1699,6 +1920,79 @@ static int parse_field(ctx_t *c, uint8_t f, size_t idx)
 	return fail_at(c, c->i, OD_EINVAL, "a known field kind");
 }
 
+/*
+ * The rules of the presentation form that the wire check does not make
+ * (od_rdata_check keeps accepting what arrives in messages), applied to
+ * the generic form of a known type so that both forms take the same
+ * records: a required tail is not empty (TXT has a string, DS a digest,
+ * DHCID data, ...), and IPSECKEY has no key with algorithm 0. The RDATA
+ * passed od_rdata_check, so the walk stays inside it.
+ */
+static int generic_rules(ctx_t *c, const od_rrtype_desc_t *d)
+{
+	const uint8_t *p = c->w.buf;
+	size_t len = c->w.pos, pos = 0;
+	for (size_t k = 0; k < OD_RDF_MAX && d->fields[k] != OD_F_END; k++) {
+		if (pos > len)
+			return 0;
+		switch ((od_rdf_t)d->fields[k]) {
+		case OD_F_U8:
+			pos += 1;
+			break;
+		case OD_F_U16:
+		case OD_F_TYPE:
+			pos += 2;
+			break;
+		case OD_F_U32:
+		case OD_F_TTL:
+		case OD_F_TIME:
+		case OD_F_A:
+			pos += 4;
+			break;
+		case OD_F_NAME_C:
+		case OD_F_NAME_L:
+		case OD_F_NAME:
+			pos += od_name_len(p + pos);
+			break;
+		case OD_F_IPSECKEY_GW:
+			pos += p[1] == 1 ? 4 : p[1] == 2 ? 16 : 0;
+			if (p[1] == 3)
+				pos += od_name_len(p + pos);
+			break;
+		case OD_F_STRS:
+			if (pos == len)
+				return fail_at(c, 0, OD_ESYNTAX,
+				               "one or more character-strings");
+			return 0;
+		case OD_F_B64:
+		case OD_F_HEX:
+			if (c->type == T_IPSECKEY) {
+				if (p[2] == 0 && pos < len)
+					return fail_at(
+					        c, 0, OD_ETRAILING,
+					        "no public key with algorithm 0");
+				return 0;
+			}
+			/*
+			 * Some signers write the RFC 8078 removal records with
+			 * no digest or key at all; their generic form is taken
+			 * so that such zones load (the algorithm is 0).
+			 */
+			if (pos == len &&
+			    !((c->type == OD_TYPE_CDS && len == 4 && p[2] == 0) ||
+			      (c->type == OD_TYPE_CDNSKEY && len == 4 &&
+			       p[3] == 0)))
+				return fail_at(c, 0, OD_ESYNTAX,
+				               "RDATA with its data field");
+			return 0;
+		default:
+			/* other kinds have no such rule */
+			return 0;
+		}
+	}
+	return 0;
+}
+
 /* RFC 3597 §5: \# LEN HEX... */
 static int parse_generic(ctx_t *c)
 {
@@ -1715,7 +2009,7 @@ static int parse_generic(ctx_t *c)
 		return fail_at(c, 2, OD_ETRAILING, "no data after \\# 0");
 	if (len > 0 && c->ntoks == 2)
 		return fail_at(c, 2, OD_ESYNTAX, "hexadecimal data");
-	if ((ret = parse_enc_tail(c, ENC_HEX, false)))
+	if (len > 0 && (ret = parse_enc_tail(c, ENC_HEX, false)))
 		return ret;
 	if (c->w.pos != len)
 		return fail_at(c, c->ntoks - 1, OD_ERDLEN,
@@ -1725,6 +2019,7 @@ static int parse_generic(ctx_t *c)
 		ret = od_rdata_check(c->type, c->w.buf, c->w.pos);
 		if (ret)
 			return fail_at(c, 0, ret, "RDATA valid for the type");
+		return generic_rules(c, d);
 	}
 	return 0;
 }

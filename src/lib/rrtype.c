@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/error.h"
@@ -39,8 +41,8 @@ static const od_rrtype_desc_t table[] = {
 	{ 4, OBS, "MF", L(OD_F_NAME_C), NULL },
 	{ 5, ONE, "CNAME", L(OD_F_NAME_C), NULL },
 	{ 6, ONE, "SOA",
-	  L(OD_F_NAME_C, OD_F_NAME_C, OD_F_U32, OD_F_U32, OD_F_U32, OD_F_U32,
-	    OD_F_U32),
+	  L(OD_F_NAME_C, OD_F_NAME_C, OD_F_U32, OD_F_TTL, OD_F_TTL, OD_F_TTL,
+	    OD_F_TTL),
 	  NULL },
 	{ 7, 0, "MB", L(OD_F_NAME_C), NULL },
 	{ 8, 0, "MG", L(OD_F_NAME_C), NULL },
@@ -254,14 +256,66 @@ static int parse_nnn(const char *s, size_t len, const char *prefix,
 	return 0;
 }
 
+/*
+ * Mnemonic lookup: an index of the table sorted by name, built once
+ * (pthread_once makes the first use from several threads safe) and then
+ * only read. Zone files name a type on every record, so this is a binary
+ * search of about seven comparisons rather than a scan of the table.
+ */
+static uint8_t by_name[TABLE_LEN];
+static pthread_once_t by_name_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(TABLE_LEN <= 256, "by_name holds table indexes in a byte");
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(table[*(const uint8_t *)a].name,
+	              table[*(const uint8_t *)b].name);
+}
+
+static void by_name_build(void)
+{
+	for (size_t i = 0; i < TABLE_LEN; i++)
+		by_name[i] = (uint8_t)i;
+	qsort(by_name, TABLE_LEN, 1, name_cmp);
+}
+
+/* Compare s[0..len) upper-cased with the NUL-terminated mnemonic. */
+static int upper_cmp(const char *s, size_t len, const char *name)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned char w = (unsigned char)name[i];
+		if (c >= 'a' && c <= 'z')
+			c = (unsigned char)(c - ('a' - 'A'));
+		if (w == '\0')
+			return 1; /* s is longer */
+		if (c != w)
+			return (int)c - (int)w;
+	}
+	return name[len] == '\0' ? 0 : -1;
+}
+
 int od_rrtype_from_str(const char *s, size_t len, uint16_t *type)
 {
 	if (s == NULL || len == 0)
 		return OD_ETYPE;
-	for (size_t i = 0; i < TABLE_LEN; i++) {
-		if (ieq(s, len, table[i].name)) {
-			*type = table[i].type;
-			return 0;
+	/* the longest mnemonic is 10 characters (NSEC3PARAM) */
+	if (len <= 16) {
+		pthread_once(&by_name_once, by_name_build);
+		size_t lo = 0, hi = TABLE_LEN;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const od_rrtype_desc_t *d = &table[by_name[mid]];
+			int r = upper_cmp(s, len, d->name);
+			if (r == 0) {
+				*type = d->type;
+				return 0;
+			}
+			if (r < 0)
+				hi = mid;
+			else
+				lo = mid + 1;
 		}
 	}
 	uint16_t v;

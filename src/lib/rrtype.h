@@ -70,6 +70,8 @@ typedef enum od_rdf {
 	OD_F_U8,      /*!< 8-bit unsigned, decimal */
 	OD_F_U16,     /*!< 16-bit unsigned, decimal */
 	OD_F_U32,     /*!< 32-bit unsigned, decimal */
+	OD_F_TTL,     /*!< 32-bit unsigned like a TTL: decimal, or with units
+	                   (1h30m) on input; plain decimal on output (SOA) */
 	OD_F_U48,     /*!< 48-bit unsigned, decimal (TSIG time signed) */
 	OD_F_U64,     /*!< 64-bit unsigned, decimal */
 	OD_F_TYPE,    /*!< 16-bit RR type, as mnemonic (RRSIG covered type) */

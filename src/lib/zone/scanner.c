@@ -83,10 +83,6 @@ typedef struct scan {
 	uint8_t *rdata;          /* owned: RDATA of the current record */
 	incl_id_t stack[64];     /* files being read, for include loops */
 	unsigned nstack;
-	/* last type token and its value: zones repeat types */
-	char tcache[16];
-	size_t tcache_len;
-	uint16_t tcache_type;
 	char msg[512];
 } scan_t;
 
@@ -495,21 +491,11 @@ static int parse_name(scan_t *s, const zfile_t *f, size_t i, size_t n,
 	return ret;
 }
 
-static int type_from_tok(scan_t *s, const od_tok_t *t, uint16_t *type)
+static int type_from_tok(const od_tok_t *t, uint16_t *type)
 {
 	if (t->quoted)
 		return OD_ETYPE;
-	if (t->len == s->tcache_len && memcmp(t->s, s->tcache, t->len) == 0) {
-		*type = s->tcache_type;
-		return 0;
-	}
-	int ret = od_rrtype_from_str(t->s, t->len, type);
-	if (ret == 0 && t->len <= sizeof(s->tcache)) {
-		memcpy(s->tcache, t->s, t->len);
-		s->tcache_len = t->len;
-		s->tcache_type = *type;
-	}
-	return ret;
+	return od_rrtype_from_str(t->s, t->len, type);
 }
 
 static int class_from_tok(const od_tok_t *t, uint16_t *rclass)
@@ -578,7 +564,7 @@ static int parse_head(scan_t *s, const zfile_t *f, size_t i, size_t n,
 			i++;
 			continue;
 		}
-		if (type_from_tok(s, t, &h->type) == 0) {
+		if (type_from_tok(t, &h->type) == 0) {
 			if (!type_in_zone(h->type)) {
 				report_tok(s, f, i, n, OD_ETYPE,
 				           "expected a type that may appear in a "

@@ -21,6 +21,7 @@
 #include "lib/name.h"
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
+#include "lib/wire.h"
 
 #define MAXTOK 4096
 
@@ -332,8 +333,12 @@ static void test_variants(void **state)
 	same("TXT", "\\# 4 03616263", "abc");
 	/* WKS services by number and name */
 	same("WKS", "10.0.0.1 6 25 80", "10.0.0.1 TCP smtp www");
-	/* CDS/CDNSKEY delete form */
-	same("CDS", "0 0 0 0", "\\# 4 00000000");
+	/* CDS/CDNSKEY delete form: RFC 8078 §4 as corrected by erratum 5049
+	 * (one zero octet of digest or key) */
+	same("CDS", "0 0 0 0", "0 0 0 00");
+	same("CDNSKEY", "0 3 0 0", "0 3 0 AA==");
+	/* the form with no digest or key, as some signers write it */
+	same("CDS", "\\# 4 00000000", "\\# 4 0000 0000");
 	/* SALT, DOA dash */
 	same("NSEC3PARAM", "1 0 10 -", "\\# 5 0100000a00");
 	/* IPN node.service form */
@@ -733,6 +738,12 @@ static const struct {
 	{ "apl_text", false, "00011503c0a82000011c83c0a826",
 	  "simdzone keeps trailing zero address octets; RFC 3123 §4 "
 	  "omits them (as dnspython does)" },
+	{ "cds2_text", false, "0000000000",
+	  "RFC 8078 erratum 5049: the removal record's digest is one zero "
+	  "octet (BIND, Knot, ldns); simdzone leaves it empty" },
+	{ "cdnskey2_text", false, "0000030000",
+	  "RFC 8078 erratum 5049: the removal record's key is one zero "
+	  "octet (BIND, Knot, ldns); simdzone leaves it empty" },
 	{ "nsd_fc23_text", true, NULL,
 	  "lenient secondary mode (empty dohpath) is not implemented" },
 	{ "nsd_s04_text", true, NULL,
@@ -988,6 +999,172 @@ static void test_robust(void **state)
 	}
 }
 
+/* Accepted, and printed back as want (NULL: not compared). */
+static void ok(const char *type, const char *text, const char *want)
+{
+	static uint8_t out[OD_RDATA_MAXLEN];
+	static char str[1 << 16];
+	od_rdata_diag_t diag = { 0, NULL };
+	int n = parse(type, text, out, sizeof(out), &diag);
+	if (n < 0)
+		fail_msg("%s %s: %s (%s at token %zu)", type, text,
+		         od_strerror(n), diag.expected ? diag.expected : "-",
+		         diag.tok);
+	if (want == NULL)
+		return;
+	uint16_t t;
+	assert_int_equal(od_rrtype_from_str(type, strlen(type), &t), 0);
+	assert_true(od_rdata_to_str(t, out, (size_t)n, str, sizeof(str)) >= 0);
+	if (strcmp(str, want) != 0)
+		fail_msg("%s %s: printed \"%s\", want \"%s\"", type, text, str,
+		         want);
+}
+
+/*
+ * Where the presentation parser once differed from the RFCs (and from
+ * Knot's conformance data), each case on its own.
+ */
+static void test_presentation_rules(void **state)
+{
+	(void)state;
+	/* required base64/hex fields have at least one token */
+	bad("DS", "1 8 2", OD_ESYNTAX, 3);
+	bad("CDS", "1 8 2", OD_ESYNTAX, 3);
+	bad("DNSKEY", "256 3 8", OD_ESYNTAX, 3);
+	bad("CDNSKEY", "257 3 8", OD_ESYNTAX, 3);
+	bad("KEY", "256 3 8", OD_ESYNTAX, 3);
+	bad("CERT", "1 2 3", OD_ESYNTAX, 3);
+	bad("TLSA", "3 1 1", OD_ESYNTAX, 3);
+	bad("SSHFP", "1 1", OD_ESYNTAX, 2);
+	bad("ZONEMD", "1 1 1", OD_ESYNTAX, 3);
+	bad("OPENPGPKEY", "", OD_ESYNTAX, 0);
+	bad("DHCID", "", OD_ESYNTAX, 0);
+	bad("RRSIG", "A 8 2 300 1 1 1 .", OD_ESYNTAX, 8);
+	/* ... and in the generic form of the type */
+	bad("DS", "\\# 4 00010802", OD_ESYNTAX, 0);
+	bad("TXT", "\\# 0", OD_ESYNTAX, 0);
+	bad("DHCID", "\\# 0", OD_ESYNTAX, 0);
+	/* the lone "0" is the removal form of CDS/CDNSKEY only */
+	bad("DS", "0 0 0 0", OD_EHEX, 3);
+	bad("CDS", "1 8 2 0", OD_EHEX, 3);
+	bad("CDNSKEY", "257 3 8 0", OD_EBASE64, 3);
+	/* whole octets of hex */
+	bad("SSHFP", "1 1 0", OD_EHEX, 2);
+	bad("TLSA", "3 1 1 abc", OD_EHEX, 3);
+	bad("ZONEMD", "1 1 1 0", OD_EHEX, 3);
+	/* base32hex: the bits past the last octet are zero */
+	bad("NSEC3", "1 0 1 - 12", OD_EBASE32, 4);
+	bad("NSEC3", "1 0 1 - 1234567", OD_EBASE32, 4);
+	ok("NSEC3", "1 0 1 - 10", "1 0 1 - 10");
+	ok("NSEC3", "1 0 1 - 1234560", NULL);
+	/* SOA timers take TTL units; printed as plain numbers */
+	ok("SOA", "ns. h. 1 1d 1h 1w2d3h4m5s 1H",
+	   "ns. h. 1 86400 3600 788645 3600");
+	same("SOA", "ns. h. 2024010101 1D 2h 1W 30m",
+	     "ns. h. 2024010101 86400 7200 604800 1800");
+	bad("SOA", "ns. h. 1h 1 1 1 1", OD_ESYNTAX, 2);
+	bad("SOA", "ns. h. 1 1x 1 1 1", OD_ESYNTAX, 3);
+	bad("SOA", "ns. h. 1 h 1 1 1", OD_ESYNTAX, 3);
+	bad("SOA", "ns. h. 1 1 1 1 4294967296", OD_ERANGE, 6);
+	bad("SOA", "ns. h. 1 1 1 1 7102w", OD_ERANGE, 6);
+	/* not the RRSIG original TTL (BIND and Knot take no units there) */
+	bad("RRSIG", "A 8 2 1h 1 1 1 . AQID", OD_ESYNTAX, 3);
+	/* IPSECKEY: no key with algorithm 0 (RFC 4025 §2.4) */
+	bad("IPSECKEY", "1 0 0 . AA==", OD_ETRAILING, 4);
+	bad("IPSECKEY", "\\# 4 01000000", OD_ETRAILING, 0);
+	ok("IPSECKEY", "1 0 0 .", NULL);
+	ok("IPSECKEY", "1 0 2 . AA==", "1 0 2 . AA==");
+	/* SVCB keys are lower case (RFC 9460 §2.1) */
+	bad("SVCB", "1 . PORT=53", OD_ESVCPARAM, 2);
+	bad("SVCB", "1 . KEY3=\\000\\053", OD_ESVCPARAM, 2);
+	bad("SVCB", "1 . mandatory=PORT port=53", OD_ESVCPARAM, 2);
+	/* ohttp has no value, not even "=" (RFC 9540 §4) */
+	bad("SVCB", "1 . ohttp=", OD_ESVCPARAM, 2);
+	bad("SVCB", "1 . alpn=h2 no-default-alpn=", OD_ESVCPARAM, 3);
+	ok("SVCB", "1 . ohttp", "1 . ohttp");
+	/* a key twice in mandatory */
+	bad("SVCB", "1 . mandatory=key123,key123 key123=abc", OD_ESVCPARAM,
+	    2);
+	bad("SVCB", "1 . mandatory=port,port port=1", OD_ESVCPARAM, 2);
+	/* ech may be empty (BIND, NSD) */
+	same("SVCB", "1 . ech", "1 . ech=");
+	/* values decoded as they are read: escapes, quotes, long values */
+	same("SVCB", "1 . alpn=\\h2,h\\051", "1 . alpn=h2,h3");
+	same("SVCB", "1 . alpn=a\\\\\\,b", "1 . key1=\\003a,b");
+	same("SVCB", "1 . ech=\"AQID\"", "1 . ech=AQID");
+	bad("SVCB", "1 . port=1\\", OD_ESVCPARAM, 2);
+	bad("SVCB", "1 . alpn=a\\", OD_ESVCPARAM, 2);
+	/* DSYNC scheme mnemonic (RFC 9859 §5.2) */
+	same("DSYNC", "CDS NOTIFY 53 x.", "CDS 1 53 x.");
+	same("DSYNC", "CSYNC notify 53 x.", "CSYNC 1 53 x.");
+	/* deliberate: RRSIG dates past 2106 wrap (RFC 4034 §3.1.5 serial
+	 * arithmetic; BIND, ldns) */
+	same("RRSIG", "A 0 0 0 0 22260101000000 0 . AA==",
+	     "A 0 0 0 0 3783605504 0 . AA==");
+	/* deliberate: ILNP groups of fewer than 4 digits (BIND, ldns) */
+	same("L64", "10 0:0:0:1", "10 0000:0000:0000:0001");
+	/* deliberate: the CAA tag is not a character-string (RFC 8659
+	 * §4.1.1; BIND, ldns) */
+	bad("CAA", "0 \"issue\" \"ca\"", OD_ESYNTAX, 1);
+	/* deliberate: no latitude beyond a pole (BIND) */
+	bad("LOC", "90 59 59.999 S 180 W 0m", OD_ERANGE, 3);
+}
+
+/* A record with many SvcParams: bounded, no allocation per record. */
+static void test_svcb_many(void **state)
+{
+	(void)state;
+	static char text[1 << 16];
+	static uint8_t out[OD_RDATA_MAXLEN];
+	size_t n = (size_t)snprintf(text, sizeof(text), "1 .");
+	/* in decreasing order: the parser sorts them */
+	for (int k = 512; k > 0; k--)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, " key%d=x",
+		                      1000 + k);
+	od_rdata_diag_t diag = { 0, NULL };
+	int r = parse("SVCB", text, out, sizeof(out), &diag);
+	assert_int_equal(r, 3 + 512 * 5);
+	for (int k = 0; k < 512; k++)
+		assert_int_equal(od_get_u16(out + 3 + k * 5), 1001 + k);
+	snprintf(text + n, sizeof(text) - n, " key999=y");
+	bad("SVCB", text, OD_ELIMIT, 514);
+}
+
+/* Type mnemonics: every name of the table, in any case. */
+static void test_type_lookup(void **state)
+{
+	(void)state;
+	const od_rrtype_desc_t *d;
+	for (size_t i = 0; (d = od_rrtype_at(i)) != NULL; i++) {
+		char low[32];
+		size_t l = strlen(d->name);
+		uint16_t t = 0;
+		assert_int_equal(od_rrtype_from_str(d->name, l, &t), 0);
+		assert_int_equal(t, d->type);
+		for (size_t k = 0; k <= l; k++)
+			low[k] = (char)tolower((unsigned char)d->name[k]);
+		t = 0;
+		assert_int_equal(od_rrtype_from_str(low, l, &t), 0);
+		assert_int_equal(t, d->type);
+		/* a prefix or an extension of a name is not that name */
+		if (l > 1 && od_rrtype_from_str(d->name, l - 1, &t) == 0)
+			assert_int_not_equal(t, d->type);
+	}
+	uint16_t t;
+	assert_int_equal(od_rrtype_from_str("NSEC3PARAMS", 11, &t), OD_ETYPE);
+	assert_int_equal(od_rrtype_from_str("A\0", 2, &t), OD_ETYPE);
+	assert_int_equal(od_rrtype_from_str("", 0, &t), OD_ETYPE);
+	assert_int_equal(od_rrtype_from_str("type65535", 9, &t), 0);
+	assert_int_equal(t, 65535);
+	assert_int_equal(od_rrtype_from_str("NSEC3", 5, &t), 0);
+	assert_int_equal(t, OD_TYPE_NSEC3);
+	assert_int_equal(od_rrtype_from_str("nsap-ptr", 8, &t), 0);
+	assert_int_equal(t, 23);
+	assert_int_equal(od_rrtype_from_str("ZZZ", 3, &t), OD_ETYPE);
+	assert_int_equal(od_rrtype_from_str("aaaaaaaaaaaaaaaaaaaaaa", 22, &t),
+	                 OD_ETYPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1000,6 +1177,9 @@ int main(void)
 		cmocka_unit_test(test_simdzone_svcb),
 		cmocka_unit_test(test_unbound_svcb),
 		cmocka_unit_test(test_robust),
+		cmocka_unit_test(test_presentation_rules),
+		cmocka_unit_test(test_svcb_many),
+		cmocka_unit_test(test_type_lookup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
