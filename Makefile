@@ -76,8 +76,9 @@ fuzz-run: fuzz
 
 bench: deps
 	@$(call configure,build-release,$(RELEASE_CMAKE))
-	@$(CMAKE) --build build-release -j$(JOBS) --target bench_wire
+	@$(CMAKE) --build build-release -j$(JOBS) --target bench_wire onedot-zone
 	@bench/run-wire
+	@bench/zone/run
 
 demo: build
 	@echo
