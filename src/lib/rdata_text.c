@@ -851,8 +851,7 @@ static int join_tok(ctx_t *c, joiner_t *j, const od_tok_t *t, size_t ti)
  */
 static bool delete_form(const ctx_t *c)
 {
-	if (c->i + 1 != c->ntoks || !tok_is(&c->toks[c->i], "0") ||
-	    c->w.err)
+	if (c->i + 1 != c->ntoks || !tok_is(&c->toks[c->i], "0") || c->w.err)
 		return false;
 	if (c->type == OD_TYPE_CDS)
 		return c->w.pos == 4 && c->w.buf[2] == 0;
@@ -1672,7 +1671,8 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 	case SVC_PORT: {
 		uint64_t v;
 		int n = svc_short(&r, item, 16);
-		if (n < 0 || parse_uint((char *)item, (size_t)n, 65535, &v) != 0)
+		if (n < 0 ||
+		    parse_uint((char *)item, (size_t)n, 65535, &v) != 0)
 			return fail_at(c, p->tok, OD_ESVCPARAM, "port number");
 		od_wr_u16(&c->w, (uint16_t)v);
 		break;
@@ -1978,10 +1978,10 @@ static int generic_rules(ctx_t *c, const od_rrtype_desc_t *d)
 			 * no digest or key at all; their generic form is taken
 			 * so that such zones load (the algorithm is 0).
 			 */
-			if (pos == len &&
-			    !((c->type == OD_TYPE_CDS && len == 4 && p[2] == 0) ||
-			      (c->type == OD_TYPE_CDNSKEY && len == 4 &&
-			       p[3] == 0)))
+			if (pos == len && !((c->type == OD_TYPE_CDS &&
+			                     len == 4 && p[2] == 0) ||
+			                    (c->type == OD_TYPE_CDNSKEY &&
+			                     len == 4 && p[3] == 0)))
 				return fail_at(c, 0, OD_ESYNTAX,
 				               "RDATA with its data field");
 			return 0;

@@ -41,20 +41,20 @@ typedef struct tokpos {
 
 /* State of one file (the top one or an included one). */
 typedef struct zfile {
-	const char *name;        /* as given, for messages and $INCLUDE */
+	const char *name; /* as given, for messages and $INCLUDE */
 	const char *text;
 	size_t len;
-	size_t p;                /* read position */
-	size_t lstart;           /* offset of the current line */
-	unsigned line;           /* current line, 1-based */
-	unsigned depth;          /* 0 for the top file */
+	size_t p;       /* read position */
+	size_t lstart;  /* offset of the current line */
+	unsigned line;  /* current line, 1-based */
+	unsigned depth; /* 0 for the top file */
 	bool has_origin;
-	bool ttl_set;            /* $TTL seen */
-	bool last_ttl_set;       /* an explicit TTL seen */
-	bool has_prev;           /* previous owner usable */
-	uint32_t ttl;            /* $TTL */
-	uint32_t last_ttl;       /* last explicit (or SOA-derived) TTL */
-	uint16_t last_class;     /* last class given, 0: none yet */
+	bool ttl_set;        /* $TTL seen */
+	bool last_ttl_set;   /* an explicit TTL seen */
+	bool has_prev;       /* previous owner usable */
+	uint32_t ttl;        /* $TTL */
+	uint32_t last_ttl;   /* last explicit (or SOA-derived) TTL */
+	uint16_t last_class; /* last class given, 0: none yet */
 	uint8_t origin[OD_NAME_MAXLEN];
 	uint8_t prev[OD_NAME_MAXLEN];
 } zfile_t;
@@ -72,30 +72,49 @@ typedef struct scan {
 	unsigned generate_max;
 	uint16_t zclass;
 	uint32_t default_ttl;
-	int first_err;           /* code of the first error, 0: none */
-	bool stop;               /* stop scanning */
-	int stop_ret;            /* return value when stopped */
-	od_tok_t *toks;          /* owned: tokens of the current entry */
-	tokpos_t *pos;           /* owned: their positions */
+	int first_err;  /* code of the first error, 0: none */
+	bool stop;      /* stop scanning */
+	int stop_ret;   /* return value when stopped */
+	od_tok_t *toks; /* owned: tokens of the current entry */
+	tokpos_t *pos;  /* owned: their positions */
 	size_t cap;
-	od_tok_t *gtoks;         /* owned: $GENERATE RDATA tokens (lazy) */
-	char *gtext;             /* owned: $GENERATE substitution buffer */
-	uint8_t *rdata;          /* owned: RDATA of the current record */
-	incl_id_t stack[64];     /* files being read, for include loops */
+	od_tok_t *gtoks;     /* owned: $GENERATE RDATA tokens (lazy) */
+	char *gtext;         /* owned: $GENERATE substitution buffer */
+	uint8_t *rdata;      /* owned: RDATA of the current record */
+	incl_id_t stack[64]; /* files being read, for include loops */
 	unsigned nstack;
 	char msg[512];
 } scan_t;
 
 /* Character classes of the lexer. */
-enum { C_TOK = 0, C_BLANK, C_NL, C_SEMI, C_LPAR, C_RPAR, C_QUOTE, C_BSL,
-       C_BAD };
+enum {
+	C_TOK = 0,
+	C_BLANK,
+	C_NL,
+	C_SEMI,
+	C_LPAR,
+	C_RPAR,
+	C_QUOTE,
+	C_BSL,
+	C_BAD
+};
 
 #define BAD4 C_BAD, C_BAD, C_BAD, C_BAD
 static const uint8_t cclass[256] = {
-	BAD4, BAD4,                             /* 0x00-0x07 */
-	C_BAD, C_BLANK, C_NL, C_BAD,            /* 0x08-0x0b */
-	C_BAD, C_BLANK, C_BAD, C_BAD,           /* 0x0c-0x0f: CRLF accepted */
-	BAD4, BAD4, BAD4, BAD4,                 /* 0x10-0x1f */
+	BAD4,
+	BAD4, /* 0x00-0x07 */
+	C_BAD,
+	C_BLANK,
+	C_NL,
+	C_BAD, /* 0x08-0x0b */
+	C_BAD,
+	C_BLANK,
+	C_BAD,
+	C_BAD, /* 0x0c-0x0f: CRLF accepted */
+	BAD4,
+	BAD4,
+	BAD4,
+	BAD4, /* 0x10-0x1f */
 	[' '] = C_BLANK,
 	['"'] = C_QUOTE,
 	['('] = C_LPAR,
@@ -279,7 +298,8 @@ static int lex_entry(scan_t *s, zfile_t *f, size_t *n, bool *indented)
 		}
 		case C_LPAR:
 			if (paren) {
-				report(s, f, f->line, (unsigned)(p - f->lstart + 1),
+				report(s, f, f->line,
+				       (unsigned)(p - f->lstart + 1),
 				       OD_ESYNTAX, false,
 				       "nested '(': expected data or ')'");
 				goto fail;
@@ -291,7 +311,8 @@ static int lex_entry(scan_t *s, zfile_t *f, size_t *n, bool *indented)
 			continue;
 		case C_RPAR:
 			if (!paren) {
-				report(s, f, f->line, (unsigned)(p - f->lstart + 1),
+				report(s, f, f->line,
+				       (unsigned)(p - f->lstart + 1),
 				       OD_ESYNTAX, false,
 				       "')' without a '(' before it");
 				goto fail;
@@ -309,8 +330,8 @@ static int lex_entry(scan_t *s, zfile_t *f, size_t *n, bool *indented)
 			break;
 		}
 		if (k == s->cap && (ret = grow_toks(s)) != 0) {
-			report(s, f, f->line, (unsigned)(p - f->lstart + 1), ret,
-			       false, "too many items in one record");
+			report(s, f, f->line, (unsigned)(p - f->lstart + 1),
+			       ret, false, "too many items in one record");
 			goto fail;
 		}
 		s->pos[k].line = f->line;
@@ -323,7 +344,8 @@ static int lex_entry(scan_t *s, zfile_t *f, size_t *n, bool *indented)
 			start = ++p;
 			for (;;) {
 				if (p >= len) {
-					report(s, f, qline, qcol, OD_ESYNTAX, false,
+					report(s, f, qline, qcol, OD_ESYNTAX,
+					       false,
 					       "expected '\"' to close the string "
 					       "here, got the end of the file");
 					goto fail;
@@ -334,13 +356,15 @@ static int lex_entry(scan_t *s, zfile_t *f, size_t *n, bool *indented)
 				if (c == '\\' && p + 1 < len) {
 					if (t[p + 1] == '\n')
 						newline(s, f, p + 2);
-					else if (cclass[(unsigned char)t[p + 1]] == C_BAD)
+					else if (cclass[(unsigned char)t[p + 1]] ==
+					         C_BAD)
 						goto bad_in_token;
 					p += 2;
 					continue;
 				}
 				if (c == '\n') {
-					report(s, f, qline, qcol, OD_ESYNTAX, false,
+					report(s, f, qline, qcol, OD_ESYNTAX,
+					       false,
 					       "expected '\"' to close the string "
 					       "here before the end of the line");
 					f->p = p;
@@ -366,7 +390,8 @@ static int lex_entry(scan_t *s, zfile_t *f, size_t *n, bool *indented)
 				if (p + 1 < len) {
 					if (t[p + 1] == '\n')
 						newline(s, f, p + 2);
-					else if (cclass[(unsigned char)t[p + 1]] == C_BAD)
+					else if (cclass[(unsigned char)t[p + 1]] ==
+					         C_BAD)
 						goto bad_in_token;
 					p += 2;
 				} else {
@@ -426,12 +451,28 @@ static int parse_ttl(const char *s, size_t len, uint32_t *out)
 		}
 		uint64_t mult;
 		switch (c) {
-		case 's': case 'S': mult = 1; break;
-		case 'm': case 'M': mult = 60; break;
-		case 'h': case 'H': mult = 3600; break;
-		case 'd': case 'D': mult = 86400; break;
-		case 'w': case 'W': mult = 604800; break;
-		default: return OD_ESYNTAX;
+		case 's':
+		case 'S':
+			mult = 1;
+			break;
+		case 'm':
+		case 'M':
+			mult = 60;
+			break;
+		case 'h':
+		case 'H':
+			mult = 3600;
+			break;
+		case 'd':
+		case 'D':
+			mult = 86400;
+			break;
+		case 'w':
+		case 'W':
+			mult = 604800;
+			break;
+		default:
+			return OD_ESYNTAX;
 		}
 		if (!digits)
 			return OD_ESYNTAX;
@@ -451,10 +492,14 @@ static int parse_ttl(const char *s, size_t len, uint32_t *out)
 static const char *name_problem(int code)
 {
 	switch (code) {
-	case OD_ELABEL: return "a label is longer than 63 octets";
-	case OD_ENAMELEN: return "the name is longer than 255 octets";
-	case OD_EEMPTY: return "the name is empty";
-	default: return "bad syntax";
+	case OD_ELABEL:
+		return "a label is longer than 63 octets";
+	case OD_ENAMELEN:
+		return "the name is longer than 255 octets";
+	case OD_EEMPTY:
+		return "the name is empty";
+	default:
+		return "bad syntax";
 	}
 }
 
@@ -482,8 +527,8 @@ static int parse_name(scan_t *s, const zfile_t *f, size_t i, size_t n,
 	    od_name_from_str(tmp, t->s, t->len, (const uint8_t *)"") >= 0) {
 		report_tok(s, f, i, n, ret,
 		           "expected %s, got the relative name '%s' and no "
-		           "$ORIGIN is set", what,
-		           excerpt(ex, sizeof(ex), t->s, t->len));
+		           "$ORIGIN is set",
+		           what, excerpt(ex, sizeof(ex), t->s, t->len));
 		return ret;
 	}
 	report_tok(s, f, i, n, ret, "expected %s, got '%s' (%s)", what,
@@ -531,14 +576,15 @@ static int parse_head(scan_t *s, const zfile_t *f, size_t i, size_t n,
 	char ex[MSG_TOK_MAX * 4 + 8];
 	memset(h, 0, sizeof(*h));
 	for (;;) {
-		const char *want = h->have_ttl
-		                           ? (h->have_class ? "a type"
-		                                            : "a class or type")
-		                           : (h->have_class ? "a TTL or type"
-		                                            : "a TTL, class or type");
+		const char *want =
+		        h->have_ttl
+		                ? (h->have_class ? "a type" : "a class or type")
+		                : (h->have_class ? "a TTL or type"
+		                                 : "a TTL, class or type");
 		if (i >= n) {
 			report_tok(s, f, i, n, OD_ESYNTAX,
-			           "expected %s, got the end of the record", want);
+			           "expected %s, got the end of the record",
+			           want);
 			return OD_ESYNTAX;
 		}
 		const od_tok_t *t = &s->toks[i];
@@ -546,13 +592,14 @@ static int parse_head(scan_t *s, const zfile_t *f, size_t i, size_t n,
 		    !h->have_ttl) {
 			int ret = parse_ttl(t->s, t->len, &h->ttl);
 			if (ret != 0) {
-				report_tok(s, f, i, n, ret,
-				           ret == OD_ERANGE
-				                   ? "expected a TTL up to 4294967295 "
-				                     "seconds, got '%s'"
-				                   : "expected a TTL (seconds or "
-				                     "units s, m, h, d, w), got '%s'",
-				           excerpt(ex, sizeof(ex), t->s, t->len));
+				report_tok(
+				        s, f, i, n, ret,
+				        ret == OD_ERANGE
+				                ? "expected a TTL up to 4294967295 "
+				                  "seconds, got '%s'"
+				                : "expected a TTL (seconds or "
+				                  "units s, m, h, d, w), got '%s'",
+				        excerpt(ex, sizeof(ex), t->s, t->len));
 				return ret;
 			}
 			h->have_ttl = true;
@@ -566,10 +613,11 @@ static int parse_head(scan_t *s, const zfile_t *f, size_t i, size_t n,
 		}
 		if (type_from_tok(t, &h->type) == 0) {
 			if (!type_in_zone(h->type)) {
-				report_tok(s, f, i, n, OD_ETYPE,
-				           "expected a type that may appear in a "
-				           "zone, got the meta or query type '%s'",
-				           excerpt(ex, sizeof(ex), t->s, t->len));
+				report_tok(
+				        s, f, i, n, OD_ETYPE,
+				        "expected a type that may appear in a "
+				        "zone, got the meta or query type '%s'",
+				        excerpt(ex, sizeof(ex), t->s, t->len));
 				return OD_ETYPE;
 			}
 			return (int)(i + 1);
@@ -588,14 +636,14 @@ static int parse_head(scan_t *s, const zfile_t *f, size_t i, size_t n,
  * error positions (SIZE_MAX: report at token `at` instead).
  * \return true when scanning must stop.
  */
-static bool emit(scan_t *s, zfile_t *f, const uint8_t *owner,
-                 const rrhead_t *h, const od_tok_t *rt, size_t rn,
-                 size_t rdi, size_t at, size_t n, unsigned line)
+static bool emit(scan_t *s, zfile_t *f, const uint8_t *owner, const rrhead_t *h,
+                 const od_tok_t *rt, size_t rn, size_t rdi, size_t at, size_t n,
+                 unsigned line)
 {
 	char cb[16], ex[MSG_TOK_MAX * 4 + 8];
-	uint16_t rclass = h->have_class ? h->rclass
-	                                : (f->last_class ? f->last_class
-	                                                 : s->zclass);
+	uint16_t rclass = h->have_class
+	                          ? h->rclass
+	                          : (f->last_class ? f->last_class : s->zclass);
 	if (rclass != s->zclass) {
 		char zb[16];
 		od_class_to_str(rclass, cb, sizeof(cb));
@@ -624,13 +672,13 @@ static bool emit(scan_t *s, zfile_t *f, const uint8_t *owner,
 		if (diag.tok >= rn)
 			return report_tok(s, f, n, n, len,
 			                  "%s RDATA: expected %s, got the end "
-			                  "of the record", tb, exp);
-		return report_tok(s, f, ti, n, len,
-		                  "%s RDATA: expected %s, got '%s' (%s)", tb,
-		                  exp,
-		                  excerpt(ex, sizeof(ex), s->toks[ti].s,
-		                          s->toks[ti].len),
-		                  od_strerror(len));
+			                  "of the record",
+			                  tb, exp);
+		return report_tok(
+		        s, f, ti, n, len,
+		        "%s RDATA: expected %s, got '%s' (%s)", tb, exp,
+		        excerpt(ex, sizeof(ex), s->toks[ti].s, s->toks[ti].len),
+		        od_strerror(len));
 	}
 	/* RFC 2308 §4 and RFC 1035 §5.1, as BIND applies them */
 	uint32_t ttl;
@@ -716,7 +764,9 @@ static int unescape_path(const od_tok_t *t, char *out, size_t cap)
 					return OD_ESYNTAX;
 				unsigned v = 0;
 				for (int k = 0; k < 3; k++) {
-					unsigned char d = (unsigned char)t->s[i + (size_t)k];
+					unsigned char d =
+					        (unsigned char)
+					                t->s[i + (size_t)k];
 					if (d < '0' || d > '9')
 						return OD_ESYNTAX;
 					v = v * 10 + (d - '0');
@@ -765,7 +815,8 @@ static bool do_include(scan_t *s, zfile_t *f, size_t n)
 		              true, "out of memory");
 	*c = *f;
 	if (n == 3) {
-		int ret = parse_name(s, f, 2, n, "an origin for the file", c->origin,
+		int ret = parse_name(s, f, 2, n, "an origin for the file",
+		                     c->origin,
 		                     f->has_origin ? f->origin : NULL);
 		if (ret < 0) {
 			free(c);
@@ -824,8 +875,9 @@ static bool do_include(scan_t *s, zfile_t *f, size_t n)
 		           0);
 		if (map == MAP_FAILED) {
 			int e = errno;
-			stop = report_tok(s, f, 1, n, -e, "cannot read '%s': %s",
-			                  path, strerror(e));
+			stop = report_tok(s, f, 1, n, -e,
+			                  "cannot read '%s': %s", path,
+			                  strerror(e));
 			goto out;
 		}
 	}
@@ -994,14 +1046,17 @@ static int gen_subst(const char *src, size_t len, int64_t it, char *out,
 				j++;
 				if (j >= len || src[j] < '0' || src[j] > '9')
 					return OD_ESYNTAX;
-				while (j < len && src[j] >= '0' && src[j] <= '9') {
-					width = width * 10 + (unsigned)(src[j++] - '0');
+				while (j < len && src[j] >= '0' &&
+				       src[j] <= '9') {
+					width = width * 10 +
+					        (unsigned)(src[j++] - '0');
 					if (width > 255)
 						return OD_ERANGE;
 				}
 				if (j < len && src[j] == ',') {
 					j++;
-					if (j >= len || !strchr("doxXnN", src[j]) ||
+					if (j >= len ||
+					    !strchr("doxXnN", src[j]) ||
 					    src[j] == 0)
 						return OD_ESYNTAX;
 					base = src[j++];
@@ -1060,8 +1115,8 @@ static bool do_generate(scan_t *s, zfile_t *f, size_t n)
 	if (count > s->generate_max)
 		return report_tok(s, f, 1, n, OD_ELIMIT,
 		                  "$GENERATE of %llu records, more than the "
-		                  "limit of %u", (unsigned long long)count,
-		                  s->generate_max);
+		                  "limit of %u",
+		                  (unsigned long long)count, s->generate_max);
 	if (n < 3)
 		return report_tok(s, f, 2, n, OD_ESYNTAX,
 		                  "expected an owner name after the range");
@@ -1100,18 +1155,20 @@ static bool do_generate(scan_t *s, zfile_t *f, size_t n)
 		                     : gen_subst(lhs->s, lhs->len, (int64_t)v,
 		                                 out, GEN_TEXT_MAX);
 		if (ol < 0)
-			return report_tok(s, f, 2, n, ol,
-			                  "expected an owner template with $, "
-			                  "${offset,width,base} or \\$, got '%s'",
-			                  excerpt(ex, sizeof(ex), lhs->s, lhs->len));
+			return report_tok(
+			        s, f, 2, n, ol,
+			        "expected an owner template with $, "
+			        "${offset,width,base} or \\$, got '%s'",
+			        excerpt(ex, sizeof(ex), lhs->s, lhs->len));
 		int ret = od_name_from_str(owner, out, (size_t)ol,
 		                           f->has_origin ? f->origin : NULL);
 		if (ret < 0)
-			return report_tok(s, f, 2, n, ret,
-			                  "expected an owner name, got '%s' for "
-			                  "%llu (%s)",
-			                  excerpt(ex, sizeof(ex), out, (size_t)ol),
-			                  (unsigned long long)v, name_problem(ret));
+			return report_tok(
+			        s, f, 2, n, ret,
+			        "expected an owner name, got '%s' for "
+			        "%llu (%s)",
+			        excerpt(ex, sizeof(ex), out, (size_t)ol),
+			        (unsigned long long)v, name_problem(ret));
 		int rl = gen_subst(tpl, tl, (int64_t)v, out, GEN_TEXT_MAX);
 		if (rl < 0)
 			return report_tok(s, f, (size_t)ri, n, rl,
@@ -1119,9 +1176,10 @@ static bool do_generate(scan_t *s, zfile_t *f, size_t n)
 			                  "${offset,width,base} or \\$");
 		int nt = od_tok_split(out, (size_t)rl, s->gtoks, GEN_TOKS_MAX);
 		if (nt < 0)
-			return report_tok(s, f, (size_t)ri, n, nt,
-			                  "$GENERATE RDATA: unbalanced quotes or "
-			                  "too many items");
+			return report_tok(
+			        s, f, (size_t)ri, n, nt,
+			        "$GENERATE RDATA: unbalanced quotes or "
+			        "too many items");
 		size_t errs = s->st.errors;
 		if (emit(s, f, owner, &h, s->gtoks, (size_t)nt, SIZE_MAX,
 		         (size_t)ri, n, line))
@@ -1150,7 +1208,8 @@ static bool do_directive(scan_t *s, zfile_t *f, size_t n)
 #undef IS
 	return report_tok(s, f, 0, n, OD_ESYNTAX,
 	                  "expected $ORIGIN, $TTL, $INCLUDE or $GENERATE, got "
-	                  "'%s'", excerpt(ex, sizeof(ex), t->s, t->len));
+	                  "'%s'",
+	                  excerpt(ex, sizeof(ex), t->s, t->len));
 }
 
 static int scan_text(scan_t *s, zfile_t *f)
@@ -1173,8 +1232,8 @@ static int scan_text(scan_t *s, zfile_t *f)
 }
 
 static int scan(const char *text, size_t len, const char *name,
-                const od_zopts_t *opts, od_zstats_t *st, dev_t dev,
-                ino_t ino, bool have_id)
+                const od_zopts_t *opts, od_zstats_t *st, dev_t dev, ino_t ino,
+                bool have_id)
 {
 	if (opts == NULL || (text == NULL && len > 0))
 		return OD_EINVAL;

@@ -66,12 +66,12 @@ typedef struct od_zrec {
 
 /*! One problem; valid only during the callback. */
 typedef struct od_zerr {
-	const char *file;   /*!< file name as given (or the buffer's name) */
-	unsigned line;      /*!< 1-based */
-	unsigned col;       /*!< 1-based, of the offending token */
-	int code;           /*!< OD_E* code */
-	bool fatal;         /*!< scanning cannot continue (e.g. unreadable file) */
-	const char *msg;    /*!< "expected TTL or class, got 'xyz'" */
+	const char *file; /*!< file name as given (or the buffer's name) */
+	unsigned line;    /*!< 1-based */
+	unsigned col;     /*!< 1-based, of the offending token */
+	int code;         /*!< OD_E* code */
+	bool fatal;      /*!< scanning cannot continue (e.g. unreadable file) */
+	const char *msg; /*!< "expected TTL or class, got 'xyz'" */
 } od_zerr_t;
 
 /*! Record callback: return 0 to go on, anything else to stop scanning. */
@@ -84,23 +84,23 @@ typedef int (*od_zrec_cb)(const od_zrec_t *rec, void *ctx);
 typedef int (*od_zerr_cb)(const od_zerr_t *err, void *ctx);
 
 typedef struct od_zopts {
-	const uint8_t *origin;   /*!< initial origin (NULL: the file must set
+	const uint8_t *origin; /*!< initial origin (NULL: the file must set
 	                              $ORIGIN before using relative names) */
-	uint16_t rclass;         /*!< default class (0: IN) */
-	uint32_t default_ttl;    /*!< TTL when nothing else gives one (0: 3600) */
-	bool no_include;         /*!< $INCLUDE is an error */
-	unsigned include_depth;  /*!< nested $INCLUDE limit (0: 10) */
-	unsigned generate_max;   /*!< records per $GENERATE (0: 65536) */
+	uint16_t rclass;       /*!< default class (0: IN) */
+	uint32_t default_ttl;  /*!< TTL when nothing else gives one (0: 3600) */
+	bool no_include;       /*!< $INCLUDE is an error */
+	unsigned include_depth; /*!< nested $INCLUDE limit (0: 10) */
+	unsigned generate_max;  /*!< records per $GENERATE (0: 65536) */
 	od_zrec_cb on_rec;
-	od_zerr_cb on_err;       /*!< may be NULL */
+	od_zerr_cb on_err; /*!< may be NULL */
 	void *ctx;
 } od_zopts_t;
 
 /*! Scan statistics, filled by the od_zscan_* calls (may be NULL). */
 typedef struct od_zstats {
-	size_t records;  /*!< records handed to on_rec */
-	size_t errors;   /*!< errors reported (skipped or not) */
-	size_t lines;    /*!< lines read, all files */
+	size_t records; /*!< records handed to on_rec */
+	size_t errors;  /*!< errors reported (skipped or not) */
+	size_t lines;   /*!< lines read, all files */
 } od_zstats_t;
 
 /*!

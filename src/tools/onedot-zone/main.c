@@ -21,7 +21,11 @@
 #include "lib/zone/zone.h"
 #include "lib/zone/zonemd.h"
 
-enum { EXIT_OK = 0, EXIT_PROBLEM = 1, EXIT_USAGE = 2 };
+enum {
+	EXIT_OK = 0,
+	EXIT_PROBLEM = 1,
+	EXIT_USAGE = 2
+};
 
 static const char usage_text[] =
         "usage: onedot-zone COMMAND FILE [options]\n"
@@ -58,7 +62,12 @@ static void usage(FILE *fp)
 	fputs(usage_text, fp);
 }
 
-typedef enum { CMD_CHECK, CMD_PRINT, CMD_ZONEMD, CMD_VERIFY } cmd_t;
+typedef enum {
+	CMD_CHECK,
+	CMD_PRINT,
+	CMD_ZONEMD,
+	CMD_VERIFY
+} cmd_t;
 
 typedef struct args {
 	cmd_t cmd;
@@ -437,8 +446,7 @@ int main(int argc, char **argv)
 		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
 			usage(stdout);
 			return EXIT_OK;
-		} else if (strcmp(s, "-o") == 0 ||
-		           strcmp(s, "--origin") == 0) {
+		} else if (strcmp(s, "-o") == 0 || strcmp(s, "--origin") == 0) {
 			if (++i >= argc)
 				return bad_usage("%s needs an argument", s);
 			a.origin_str = argv[i];

@@ -1083,8 +1083,7 @@ static void test_presentation_rules(void **state)
 	bad("SVCB", "1 . alpn=h2 no-default-alpn=", OD_ESVCPARAM, 3);
 	ok("SVCB", "1 . ohttp", "1 . ohttp");
 	/* a key twice in mandatory */
-	bad("SVCB", "1 . mandatory=key123,key123 key123=abc", OD_ESVCPARAM,
-	    2);
+	bad("SVCB", "1 . mandatory=key123,key123 key123=abc", OD_ESVCPARAM, 2);
 	bad("SVCB", "1 . mandatory=port,port port=1", OD_ESVCPARAM, 2);
 	/* ech may be empty (BIND, NSD) */
 	same("SVCB", "1 . ech", "1 . ech=");

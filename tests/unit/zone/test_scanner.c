@@ -33,7 +33,7 @@ typedef struct rec {
 	uint16_t rdlen;
 	uint8_t rdata[1024];
 	unsigned line;
-	bool err;        /* an error entry */
+	bool err; /* an error entry */
 	unsigned col;
 	int code;
 	char msg[256];
@@ -156,21 +156,20 @@ static void t_basic(void **state)
 {
 	(void)state;
 	coll_t *c = coll_new();
-	const char *z =
-	        "$TTL 300\n"
-	        "@ IN SOA ns hostmaster 1 2 3 4 5\n"
-	        "  NS ns\n"
-	        "www 60 IN A 192.0.2.1\n"
-	        "    IN 70 A 192.0.2.2 ; comment\n"
-	        "mail.example.com. A 192.0.2.3\n"
-	        "txt TXT \"a b\" c\r\n"
-	        "multi ( MX\n"
-	        "   10 ; inside\n"
-	        "   mx )\n"
-	        "\n"
-	        "; only a comment\n"
-	        "   \n"
-	        "last A 10.0.0.1";
+	const char *z = "$TTL 300\n"
+	                "@ IN SOA ns hostmaster 1 2 3 4 5\n"
+	                "  NS ns\n"
+	                "www 60 IN A 192.0.2.1\n"
+	                "    IN 70 A 192.0.2.2 ; comment\n"
+	                "mail.example.com. A 192.0.2.3\n"
+	                "txt TXT \"a b\" c\r\n"
+	                "multi ( MX\n"
+	                "   10 ; inside\n"
+	                "   mx )\n"
+	                "\n"
+	                "; only a comment\n"
+	                "   \n"
+	                "last A 10.0.0.1";
 	assert_int_equal(scan(z, c), 0);
 	assert_int_equal(c->n, 8);
 	check_owner(&c->r[0], "example.com.");
@@ -219,12 +218,11 @@ static void t_escapes_and_names(void **state)
 {
 	(void)state;
 	coll_t *c = coll_new();
-	const char *z =
-	        "a\\.b A 1.2.3.4\n"
-	        "\\065\\ x. A 1.2.3.4\n"
-	        "* TXT \"q\\\"uote\" \\032 \"\\\\\"\n"
-	        "e TXT \"multi\\\nline\"\n"
-	        "f TXT \"caf\xc3\xa9\"\n";
+	const char *z = "a\\.b A 1.2.3.4\n"
+	                "\\065\\ x. A 1.2.3.4\n"
+	                "* TXT \"q\\\"uote\" \\032 \"\\\\\"\n"
+	                "e TXT \"multi\\\nline\"\n"
+	                "f TXT \"caf\xc3\xa9\"\n";
 	assert_int_equal(scan(z, c), 0);
 	assert_int_equal(c->n, 5);
 	check_owner(&c->r[0], "a\\.b.example.com.");
@@ -242,15 +240,14 @@ static void t_ttl_units(void **state)
 {
 	(void)state;
 	coll_t *c = coll_new();
-	const char *z =
-	        "a 1h30m A 1.2.3.4\n"
-	        "a 2W A 1.2.3.4\n"
-	        "a 1d1H1m1S A 1.2.3.4\n"
-	        "a 4294967295 A 1.2.3.4\n"
-	        "a 2147483648 A 1.2.3.4\n"
-	        "a 4294967296 A 1.2.3.4\n"
-	        "a 1x A 1.2.3.4\n"
-	        "a 1w4294967295s A 1.2.3.4\n";
+	const char *z = "a 1h30m A 1.2.3.4\n"
+	                "a 2W A 1.2.3.4\n"
+	                "a 1d1H1m1S A 1.2.3.4\n"
+	                "a 4294967295 A 1.2.3.4\n"
+	                "a 2147483648 A 1.2.3.4\n"
+	                "a 4294967296 A 1.2.3.4\n"
+	                "a 1x A 1.2.3.4\n"
+	                "a 1w4294967295s A 1.2.3.4\n";
 	assert_int_not_equal(scan(z, c), 0);
 	assert_int_equal(c->n, 8);
 	assert_int_equal(c->r[0].ttl, 5400);
@@ -275,14 +272,18 @@ static void t_default_ttl(void **state)
 	assert_int_equal(scan("@ SOA ns h 1 2 3 4 900\n"
 	                      "@ NS ns\n"
 	                      "a 20 A 1.2.3.4\n"
-	                      "b A 1.2.3.4\n", c), 0);
+	                      "b A 1.2.3.4\n",
+	                      c),
+	                 0);
 	assert_int_equal(c->r[0].ttl, 900);
 	assert_int_equal(c->r[1].ttl, 900);
 	assert_int_equal(c->r[2].ttl, 20);
 	assert_int_equal(c->r[3].ttl, 20);
 	/* $TTL wins over the last explicit TTL */
 	assert_int_equal(scan("a 20 A 1.2.3.4\n$TTL 5m\nb A 1.2.3.4\n"
-	                      "c 7 A 1.2.3.4\nd A 1.2.3.4\n", c), 0);
+	                      "c 7 A 1.2.3.4\nd A 1.2.3.4\n",
+	                      c),
+	                 0);
 	assert_int_equal(c->r[1].ttl, 300);
 	assert_int_equal(c->r[2].ttl, 7);
 	assert_int_equal(c->r[3].ttl, 300);
@@ -301,7 +302,8 @@ static void t_class(void **state)
 	coll_t *c = coll_new();
 	assert_int_not_equal(scan("a IN A 1.2.3.4\nb CH A 1.2.3.4\n"
 	                          "c CLASS1 A 1.2.3.4\nd in 5 a 1.2.3.4\n",
-	                          c), 0);
+	                          c),
+	                     0);
 	assert_int_equal(c->n, 4);
 	assert_false(c->r[0].err);
 	assert_true(c->r[1].err);
@@ -325,15 +327,17 @@ static void t_generic_and_unknown(void **state)
 	                      "b A \\# 4 0A000001\n"
 	                      "c ZONEMD 1 1 1 ( 0000000000000000000000000000"
 	                      "00000000000000000000000000000000000000000000"
-	                      "000000000000000000000000 )\n", c), 0);
+	                      "000000000000000000000000 )\n",
+	                      c),
+	                 0);
 	assert_int_equal(c->n, 3);
 	assert_int_equal(c->r[0].type, 65000);
 	assert_int_equal(c->r[0].rdlen, 3);
 	assert_memory_equal(c->r[1].rdata, "\12\0\0\1", 4);
 	assert_int_equal(c->r[2].type, OD_TYPE_ZONEMD);
 	/* meta and query types do not belong in zones */
-	assert_int_not_equal(scan("a TKEY \\# 0\nb AXFR \\# 0\nc OPT \\# 0\n",
-	                          c), 0);
+	assert_int_not_equal(
+	        scan("a TKEY \\# 0\nb AXFR \\# 0\nc OPT \\# 0\n", c), 0);
 	assert_int_equal(nerrs(c), 3);
 	coll_free(c);
 }
@@ -355,8 +359,7 @@ static void t_error_positions(void **state)
 	const rec_t *e = nth_err(c, 0);
 	assert_int_equal(e->line, 2);
 	assert_int_equal(e->col, 5);
-	assert_string_equal(e->msg,
-	                    "expected a TTL, class or type, got 'xyz'");
+	assert_string_equal(e->msg, "expected a TTL, class or type, got 'xyz'");
 	e = nth_err(c, 1);
 	assert_int_equal(e->line, 3);
 	assert_int_equal(e->col, 5);
@@ -389,13 +392,11 @@ static void t_skip_vs_stop(void **state)
 	/* no error callback: the first error stops */
 	od_zopts_t o = { .origin = ORIGIN, .on_rec = on_rec, .ctx = c };
 	c->n = 0;
-	assert_int_equal(od_zscan_mem(z, strlen(z), "t", &o, NULL),
-	                 OD_ESYNTAX);
+	assert_int_equal(od_zscan_mem(z, strlen(z), "t", &o, NULL), OD_ESYNTAX);
 	assert_int_equal(c->n, 1);
 	/* the record callback stops with its own value */
 	c->stop_after = 2;
-	assert_int_equal(scan("a A 1.2.3.4\nb A 1.2.3.4\nc A 1.2.3.4\n", c),
-	                 7);
+	assert_int_equal(scan("a A 1.2.3.4\nb A 1.2.3.4\nc A 1.2.3.4\n", c), 7);
 	assert_int_equal(c->n, 2);
 	coll_free(c);
 }
@@ -434,8 +435,9 @@ static void t_garbage(void **state)
 	const char z[] = "a A 1.2.3.4\nb A 1.2\0.3.4\nc TXT \"x\1\"\n"
 	                 "d A 1.2.3.4\n\x7f\x01\n";
 	c->n = 0;
-	od_zopts_t o = { .origin = ORIGIN, .on_rec = on_rec, .on_err = on_err,
-	                 .ctx = c };
+	od_zopts_t o = {
+		.origin = ORIGIN, .on_rec = on_rec, .on_err = on_err, .ctx = c
+	};
 	assert_int_not_equal(od_zscan_mem(z, sizeof(z) - 1, "g", &o, NULL), 0);
 	assert_int_equal(nerrs(c), 3);
 	assert_int_equal(nth_err(c, 0)->line, 2);
@@ -444,7 +446,8 @@ static void t_garbage(void **state)
 	/* owner without an origin; blank owner without a previous one */
 	od_zopts_t o2 = { 0 };
 	assert_int_not_equal(scan_with("a A 1.2.3.4\n  A 1.2.3.4\n"
-	                               "a. A 1.2.3.4\n  A 1.2.3.5\n", c, &o2),
+	                               "a. A 1.2.3.4\n  A 1.2.3.5\n",
+	                               c, &o2),
 	                     0);
 	assert_int_equal(c->n, 4);
 	assert_non_null(strstr(c->r[0].msg, "$ORIGIN"));
@@ -461,7 +464,8 @@ static void t_origin(void **state)
 	coll_t *c = coll_new();
 	assert_int_equal(scan("$ORIGIN sub\na A 1.2.3.4\n"
 	                      "$origin other.\n@ A 1.2.3.4\nb A 1.2.3.4\n",
-	                      c), 0);
+	                      c),
+	                 0);
 	check_owner(&c->r[0], "a.sub.example.com.");
 	check_owner(&c->r[1], "other.");
 	check_owner(&c->r[2], "b.other.");
@@ -566,8 +570,8 @@ static void t_include(void **state)
 	assert_int_equal(nth_err(c, 0)->line, 2);
 	coll_free(c);
 	const char *rm[] = { "sub/inc.zone", "sub/deeper.zone", "sub/err.zone",
-		             "main.zone", "loop.zone", "loop2.zone", "bad.zone",
-		             "e.zone" };
+		             "main.zone",    "loop.zone",       "loop2.zone",
+		             "bad.zone",     "e.zone" };
 	for (size_t i = 0; i < sizeof(rm) / sizeof(rm[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", tmpdir, rm[i]);
 		unlink(p);
@@ -586,13 +590,17 @@ static void t_generate(void **state)
 	check_owner(&c->r[2], "host3.example.com.");
 	assert_memory_equal(c->r[2].rdata, "\12\0\0\3", 4);
 	assert_int_equal(scan("$GENERATE 0-10/5 ${10,3} 300 IN PTR "
-	                      "h${-0,2,x}.$\n", c), 0);
+	                      "h${-0,2,x}.$\n",
+	                      c),
+	                 0);
 	assert_int_equal(c->n, 3);
 	check_owner(&c->r[1], "015.example.com.");
 	assert_int_equal(c->r[1].ttl, 300);
 	assert_memory_equal(c->r[1].rdata, "\3h05\0015\7example\3com", 17);
 	assert_int_equal(scan("$GENERATE 26-26 ${0,0,o}-${0,4,X}-${0,0,n}-"
-	                      "${0,5,N}-\\$-$$ TXT \"a $\"\n", c), 0);
+	                      "${0,5,N}-\\$-$$ TXT \"a $\"\n",
+	                      c),
+	                 0);
 	assert_int_equal(c->n, 1);
 	check_owner(&c->r[0], "32-001A-a.1-A.1.0-\\$-\\$.example.com.");
 	assert_memory_equal(c->r[0].rdata, "\1a\00226", 5);
@@ -601,16 +609,14 @@ static void t_generate(void **state)
 	assert_int_equal(c->r[1].ttl, 9);
 	/* bound, meta type, bad forms */
 	od_zopts_t o = { .origin = ORIGIN, .generate_max = 100 };
-	assert_int_equal(scan_with("$GENERATE 1-100 a$ A 1.2.3.4\n", c, &o),
-	                 0);
+	assert_int_equal(scan_with("$GENERATE 1-100 a$ A 1.2.3.4\n", c, &o), 0);
 	assert_int_equal(c->n, 100);
 	assert_int_equal(scan_with("$GENERATE 0-100 a$ A 1.2.3.4\n", c, &o),
 	                 OD_ELIMIT);
 	assert_int_equal(c->n, 1);
 	assert_int_equal(scan("$GENERATE 0-2147483647/1024 a$ A 1.2.3.4\n", c),
 	                 OD_ELIMIT);
-	assert_int_equal(scan("$GENERATE 0-7 tkey$ TKEY \"x\"\n", c),
-	                 OD_ETYPE);
+	assert_int_equal(scan("$GENERATE 0-7 tkey$ TKEY \"x\"\n", c), OD_ETYPE);
 	const char *bad[] = {
 		"$GENERATE 5-1 a$ A 1.2.3.4\n",
 		"$GENERATE 1-2/0 a$ A 1.2.3.4\n",
@@ -714,7 +720,8 @@ static size_t parse_out(char *text, kexp_t *e, size_t max)
 			cur->fatal = line[0] == 'E';
 			snprintf(cur->what, sizeof(cur->what), "%s", eq);
 		} else if (!strcmp(line, "OWNER")) {
-			cur->olen = unhex(eq, vl, cur->owner, sizeof(cur->owner));
+			cur->olen =
+			        unhex(eq, vl, cur->owner, sizeof(cur->owner));
 		} else if (!strcmp(line, "CLASS")) {
 			cur->rclass = (uint16_t)strtoul(eq, NULL, 16);
 		} else if (!strcmp(line, "RRTTL")) {
@@ -763,7 +770,8 @@ static const struct kdiff {
 	{ "01_owner.in", 34, 'D', "previous owner ',b' was valid" },
 	{ "01_owner.in", 36, 'D', "'@@' is an ordinary label (BIND)" },
 	{ "02_class.in", 10, 'D', "CLASS1 is IN (RFC 3597 §5; BIND)" },
-	{ "04-1_ORIGIN.in", 0, 'D', "relative $ORIGIN joins the origin (BIND)" },
+	{ "04-1_ORIGIN.in", 0, 'D',
+	  "relative $ORIGIN joins the origin (BIND)" },
 	{ "04-2_ORIGIN.in", 0, 'D', "'%' in a label (RFC 2181 §11; BIND)" },
 	{ "06-1_INCLUDE.in", 3, 'D', "relative $INCLUDE origin (BIND)" },
 	{ "06-2_INCLUDE.in", 3, 'D', "'%' in a label (RFC 2181 §11; BIND)" },
@@ -776,10 +784,12 @@ static const struct kdiff {
 	{ "12_TXT.in", 27, 'D',
 	  "quoted string > 255 octets rejected (BIND, ldns, dnspython); "
 	  "Knot splits it" },
-	{ "12_TXT.in", 28, 'D', "(pairing of the entries of lines 21-37 in "
-	                       "the alignment; no difference of its own)" },
-	{ "12_TXT.in", 37, 'D', "'\"\"\"' lexes as BIND does: the third quote "
-	                       "opens a string closed in the comment" },
+	{ "12_TXT.in", 28, 'D',
+	  "(pairing of the entries of lines 21-37 in "
+	  "the alignment; no difference of its own)" },
+	{ "12_TXT.in", 37, 'D',
+	  "'\"\"\"' lexes as BIND does: the third quote "
+	  "opens a string closed in the comment" },
 	{ "14_NS.in", 31, 'D', "'&' in a label (RFC 2181 §11; BIND)" },
 	{ "14_NS.in", 32, 'D', "'@@' is an ordinary label (BIND)" },
 	{ "14_NS.in", 37, 'D', "',' in a label (RFC 2181 §11; BIND)" },
@@ -789,23 +799,28 @@ static const struct kdiff {
 	{ "26_SRV.in", 20, 'D', "'%' in a label (RFC 2181 §11; BIND)" },
 	{ "36_RRSIG.in", 36, 'D', "'%' in a label (RFC 2181 §11; BIND)" },
 	/* RDATA layer, deliberate */
-	{ "29_CERT.in", 52, 'D', "base64 may be split by blanks anywhere "
-	                        "(RFC 4034 §2.2; BIND joins the pieces)" },
+	{ "29_CERT.in", 52, 'D',
+	  "base64 may be split by blanks anywhere "
+	  "(RFC 4034 §2.2; BIND joins the pieces)" },
 	{ "30_KEY.in", 25, 'D', "base64 split by blanks (BIND)" },
 	{ "31_DNSKEY.in", 26, 'D', "base64 split by blanks (BIND)" },
 	{ "36_RRSIG.in", 40, 'D', "base64 split by blanks (BIND)" },
 	{ "38_DHCID.in", 21, 'D', "base64 split by blanks (BIND)" },
 	{ "50_CDNSKEY.in", 26, 'D', "base64 split by blanks (BIND)" },
 	{ "52_CAA.in", 14, 'D', "empty CAA tag (RFC 8659 §4.1.1: 1+ octets)" },
-	{ "57_SVCB.in", 14, 'D', "no-default-alpn needs alpn (RFC 9460 §7.1.1)" },
+	{ "57_SVCB.in", 14, 'D',
+	  "no-default-alpn needs alpn (RFC 9460 §7.1.1)" },
 	{ "57_SVCB.in", 27, 'D', "key65535 is reserved (RFC 9460 §14.3.2)" },
 	{ "57_SVCB.in", 28, 'D', "key65535 is reserved (RFC 9460 §14.3.2)" },
 	{ "57_SVCB.in", 29, 'D', "key65535 is reserved (RFC 9460 §14.3.2)" },
 	{ "57_SVCB.in", 30, 'D', "key65535 is reserved (RFC 9460 §14.3.2)" },
 	{ "58_HTTPS.in", 9, 'D', "key65535 is reserved (RFC 9460 §14.3.2)" },
-	{ "57_SVCB.in", 72, 'D', "escaped backslash in alpn (RFC 9460 App. D)" },
-	{ "57_SVCB.in", 73, 'D', "escaped backslash in alpn (RFC 9460 App. D)" },
-	{ "57_SVCB.in", 74, 'D', "escaped backslash in alpn (RFC 9460 App. D)" },
+	{ "57_SVCB.in", 72, 'D',
+	  "escaped backslash in alpn (RFC 9460 App. D)" },
+	{ "57_SVCB.in", 73, 'D',
+	  "escaped backslash in alpn (RFC 9460 App. D)" },
+	{ "57_SVCB.in", 74, 'D',
+	  "escaped backslash in alpn (RFC 9460 App. D)" },
 	{ "62_ALIAS.in", 7, 'D', "ALIAS is Knot's, not in the IANA registry" },
 	{ "62_ALIAS.in", 8, 'D', "ALIAS is Knot's, not in the IANA registry" },
 	{ "62_ALIAS.in", 10, 'D', "TYPE65401 (private use) is opaque here" },
@@ -817,22 +832,28 @@ static const struct kdiff {
 	{ "63_DELEG.in", 9, 'D', "DELEG is a draft, not in the IANA registry" },
 	{ "63_DELEG.in", 10, 'D', "DELEGPARAM: draft, not in the registry" },
 	{ "63_DELEG.in", 11, 'D', "TYPE61440 (private use) is opaque here" },
-	{ "36_RRSIG.in", 33, 'D', "dates past 2106 wrap: serial arithmetic "
-	                         "(RFC 4034 §3.1.5; BIND, ldns)" },
-	{ "42_LOC.in", 18, 'D', "no latitude beyond a pole: 90 59 59.999 S "
-	                       "is refused (BIND)" },
-	{ "47_L64.in", 20, 'D', "a group of 1-4 hex digits is a 16-bit value "
-	                       "(RFC 6742 §2.3; BIND, ldns)" },
-	{ "49_CDS.in", 20, 'D', "CDS 0 0 0 0 is RFC 8078 §4's removal form: "
-	                       "one zero octet (erratum 5049; ldns)" },
-	{ "52_CAA.in", 15, 'D', "the tag is letters and digits, not a "
-	                       "character-string (RFC 8659 §4.1.1; BIND, "
-	                       "ldns)" },
+	{ "36_RRSIG.in", 33, 'D',
+	  "dates past 2106 wrap: serial arithmetic "
+	  "(RFC 4034 §3.1.5; BIND, ldns)" },
+	{ "42_LOC.in", 18, 'D',
+	  "no latitude beyond a pole: 90 59 59.999 S "
+	  "is refused (BIND)" },
+	{ "47_L64.in", 20, 'D',
+	  "a group of 1-4 hex digits is a 16-bit value "
+	  "(RFC 6742 §2.3; BIND, ldns)" },
+	{ "49_CDS.in", 20, 'D',
+	  "CDS 0 0 0 0 is RFC 8078 §4's removal form: "
+	  "one zero octet (erratum 5049; ldns)" },
+	{ "52_CAA.in", 15, 'D',
+	  "the tag is letters and digits, not a "
+	  "character-string (RFC 8659 §4.1.1; BIND, "
+	  "ldns)" },
 	{ "57_SVCB.in", 88, 'D', "ech with an empty value (BIND, NSD)" },
 	{ "57_SVCB.in", 89, 'D', "ech with an empty value (BIND, NSD)" },
-	{ "57_SVCB.in", 114, 'D', "(alignment: lines 70-71 are one entry, the "
-	                         "'\\' escapes the newline; the duplicate key "
-	                         "of line 114 is refused)" },
+	{ "57_SVCB.in", 114, 'D',
+	  "(alignment: lines 70-71 are one entry, the "
+	  "'\\' escapes the newline; the duplicate key "
+	  "of line 114 is refused)" },
 };
 
 #define NKDIFFS (sizeof(kdiffs) / sizeof(kdiffs[0]))
@@ -893,8 +914,7 @@ static void t_knot_zscanner(void **state)
 
 	coll_t *c = coll_new();
 	kexp_t *exp = calloc(MAXREC, sizeof(*exp));
-	size_t total = 0, agree = 0, deliberate = 0, rgaps = 0,
-	       unexplained = 0;
+	size_t total = 0, agree = 0, deliberate = 0, rgaps = 0, unexplained = 0;
 	size_t used[NKDIFFS] = { 0 };
 	for (size_t fi = 0; fi < nn; fi++) {
 		char path[1300], opath[1300];
@@ -910,8 +930,10 @@ static void t_knot_zscanner(void **state)
 		size_t ne = parse_out(out, exp, MAXREC);
 		c->n = 0;
 		/* Knot's test tool starts with origin "." */
-		od_zopts_t o = { .origin = (const uint8_t *)"", .on_rec = on_rec,
-		                 .on_err = on_err, .ctx = c };
+		od_zopts_t o = { .origin = (const uint8_t *)"",
+			         .on_rec = on_rec,
+			         .on_err = on_err,
+			         .ctx = c };
 		od_zscan_mem(text, strlen(text), path, &o, NULL);
 		/* after a fatal Knot error, what follows is not compared */
 		size_t na = c->n;
@@ -920,12 +942,13 @@ static void t_knot_zscanner(void **state)
 		uint16_t *L = calloc((ne + 1) * w, sizeof(*L));
 		for (size_t i = ne; i-- > 0;)
 			for (size_t j = na; j-- > 0;)
-				L[i * w + j] = kmatch(&exp[i], &c->r[j])
-				                       ? L[(i + 1) * w + j + 1] + 1
-				                       : (L[(i + 1) * w + j] >
-				                                  L[i * w + j + 1]
-				                          ? L[(i + 1) * w + j]
-				                          : L[i * w + j + 1]);
+				L[i * w + j] =
+				        kmatch(&exp[i], &c->r[j])
+				                ? L[(i + 1) * w + j + 1] + 1
+				                : (L[(i + 1) * w +
+				                     j] > L[i * w + j + 1]
+				                           ? L[(i + 1) * w + j]
+				                           : L[i * w + j + 1]);
 		size_t i = 0, j = 0;
 		bool after_fatal = false;
 		while (i < ne || j < na) {
@@ -936,9 +959,9 @@ static void t_knot_zscanner(void **state)
 				i++, j++;
 				continue;
 			}
-			bool take_exp = i < ne && (j >= na ||
-			                           L[(i + 1) * w + j] >=
-			                                   L[i * w + j + 1]);
+			bool take_exp = i < ne &&
+			                (j >= na || L[(i + 1) * w + j] >=
+			                                    L[i * w + j + 1]);
 			unsigned line = j < na ? c->r[j].line
 			                       : (na ? c->r[na - 1].line : 0);
 			if (i < ne && j < na &&
@@ -951,8 +974,8 @@ static void t_knot_zscanner(void **state)
 				i++;
 			} else {
 				j++;
-				if (after_fatal || (i == ne && ne > 0 &&
-				                    exp[ne - 1].fatal))
+				if (after_fatal ||
+				    (i == ne && ne > 0 && exp[ne - 1].fatal))
 					continue; /* Knot stopped there */
 			}
 			int k = kdiff_find(names[fi], line);
@@ -960,20 +983,23 @@ static void t_knot_zscanner(void **state)
 				used[k]++;
 				if (kdiffs[k].kind == 'R') {
 					rgaps++;
-					print_message("knot-zscanner %s:%u: RDATA "
-					              "parser gap: %s\n", names[fi],
-					              line, kdiffs[k].why);
+					print_message(
+					        "knot-zscanner %s:%u: RDATA "
+					        "parser gap: %s\n",
+					        names[fi], line, kdiffs[k].why);
 				} else {
 					deliberate++;
 				}
 			} else {
 				unexplained++;
-				print_message("knot-zscanner %s:%u: differs "
-				              "(expected %s)\n", names[fi], line,
-				              take_exp ? (exp[i - 1].err
-				                                  ? exp[i - 1].what
-				                                  : "a record")
-				                       : "nothing");
+				print_message(
+				        "knot-zscanner %s:%u: differs "
+				        "(expected %s)\n",
+				        names[fi], line,
+				        take_exp ? (exp[i - 1].err
+				                            ? exp[i - 1].what
+				                            : "a record")
+				                 : "nothing");
 			}
 		}
 		free(L);
@@ -991,7 +1017,8 @@ static void t_knot_zscanner(void **state)
 	for (size_t k = 0; k < sizeof(kdiffs) / sizeof(kdiffs[0]); k++)
 		if (used[k] == 0)
 			print_message("listed difference %s:%u no longer "
-			              "differs\n", kdiffs[k].file, kdiffs[k].line);
+			              "differs\n",
+			              kdiffs[k].file, kdiffs[k].line);
 	free(exp);
 	coll_free(c);
 	assert_int_equal(unexplained, 0);
@@ -1031,8 +1058,10 @@ static void t_bind_checkzone(void **state)
 		{ "bind9-checkzone/good-svcb.db", "example.", true, NULL },
 		{ "bind9-checkzone/bad-svcb.db", "example.", false, NULL },
 		/* BIND and dnspython reject; ldns accepts */
-		{ "bind9-checkzone/bad-svcb-mandatory.db", "example.", false, NULL },
-		{ "bind9-checkzone/bad-generate-tkey.db", "example.", false, NULL },
+		{ "bind9-checkzone/bad-svcb-mandatory.db", "example.", false,
+		  NULL },
+		{ "bind9-checkzone/bad-generate-tkey.db", "example.", false,
+		  NULL },
 		/* must not crash; BIND, ldns and dnspython reject it for the
 		 * RRSIG without a signature on line 14 */
 		{ "bind9-checkzone/crashzone.db", "dyn.example.net.", false,
@@ -1073,8 +1102,8 @@ static void t_dnspython_example(void **state)
 	for (size_t i = 0; i < c->n; i++) {
 		if (!c->r[i].err)
 			continue;
-		print_message("example:%u:%u: %s\n", c->r[i].line,
-		              c->r[i].col, c->r[i].msg);
+		print_message("example:%u:%u: %s\n", c->r[i].line, c->r[i].col,
+		              c->r[i].msg);
 		unexpected++;
 	}
 	assert_int_equal(unexpected, 0);
