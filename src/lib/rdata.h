@@ -89,6 +89,15 @@ typedef struct od_tok {
  */
 int od_tok_split(const char *text, size_t len, od_tok_t *toks, size_t max);
 
+/*!
+ * Parse a TTL-style duration as zone files write TTLs and SOA timers:
+ * decimal seconds, or numbers each followed by a unit s, m, h, d or w in
+ * either case ("1h30m", "2W"). Values up to 2^32-1 are accepted (callers
+ * apply RFC 2181 §8 where it matters).
+ * \return 0 and *out set, OD_ESYNTAX (bad form or unit), OD_ERANGE.
+ */
+int od_ttl_from_str(const char *s, size_t len, uint32_t *out);
+
 /*! What went wrong while parsing presentation RDATA. */
 typedef struct od_rdata_diag {
 	size_t tok; /*!< index of the offending token (== ntoks: missing) */

@@ -348,7 +348,7 @@ static int parse_num(ctx_t *c, size_t idx, unsigned bits, const char *what)
  * seconds, or numbers each followed by a unit s, m, h, d or w in either
  * case ("1w2d", "1h30m"); the total must fit in 32 bits.
  */
-static int parse_duration(const char *s, size_t len, uint32_t *out)
+int od_ttl_from_str(const char *s, size_t len, uint32_t *out)
 {
 	uint64_t total = 0, cur = 0;
 	bool digits = false;
@@ -405,7 +405,7 @@ static int parse_ttl_field(ctx_t *c)
 	if (!t)
 		return OD_ESYNTAX;
 	uint32_t v;
-	int ret = t->quoted ? OD_ESYNTAX : parse_duration(t->s, t->len, &v);
+	int ret = t->quoted ? OD_ESYNTAX : od_ttl_from_str(t->s, t->len, &v);
 	if (ret)
 		return fail_at(c, c->i - 1, ret, what);
 	od_wr_u32(&c->w, v);

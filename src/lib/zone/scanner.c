@@ -429,66 +429,6 @@ fail:
 	return OD_ESYNTAX;
 }
 
-/*
- * TTL: decimal seconds or units (s, m, h, d, w in either case, "1h30m").
- * Values up to 2^32-1 are taken as they are (the loader may cap them,
- * RFC 2181 §8); more is OD_ERANGE, a bad unit OD_ESYNTAX.
- */
-static int parse_ttl(const char *s, size_t len, uint32_t *out)
-{
-	uint64_t total = 0, cur = 0;
-	bool digits = false;
-	if (len == 0 || s[0] < '0' || s[0] > '9')
-		return OD_ESYNTAX;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (c >= '0' && c <= '9') {
-			cur = cur * 10 + (uint64_t)(c - '0');
-			if (cur > UINT32_MAX)
-				return OD_ERANGE;
-			digits = true;
-			continue;
-		}
-		uint64_t mult;
-		switch (c) {
-		case 's':
-		case 'S':
-			mult = 1;
-			break;
-		case 'm':
-		case 'M':
-			mult = 60;
-			break;
-		case 'h':
-		case 'H':
-			mult = 3600;
-			break;
-		case 'd':
-		case 'D':
-			mult = 86400;
-			break;
-		case 'w':
-		case 'W':
-			mult = 604800;
-			break;
-		default:
-			return OD_ESYNTAX;
-		}
-		if (!digits)
-			return OD_ESYNTAX;
-		total += cur * mult;
-		if (total > UINT32_MAX)
-			return OD_ERANGE;
-		cur = 0;
-		digits = false;
-	}
-	total += cur;
-	if (total > UINT32_MAX)
-		return OD_ERANGE;
-	*out = (uint32_t)total;
-	return 0;
-}
-
 static const char *name_problem(int code)
 {
 	switch (code) {
@@ -590,7 +530,7 @@ static int parse_head(scan_t *s, const zfile_t *f, size_t i, size_t n,
 		const od_tok_t *t = &s->toks[i];
 		if (!t->quoted && t->s[0] >= '0' && t->s[0] <= '9' &&
 		    !h->have_ttl) {
-			int ret = parse_ttl(t->s, t->len, &h->ttl);
+			int ret = od_ttl_from_str(t->s, t->len, &h->ttl);
 			if (ret != 0) {
 				report_tok(
 				        s, f, i, n, ret,
@@ -938,7 +878,7 @@ static bool do_ttl(scan_t *s, zfile_t *f, size_t n)
 		                          s->toks[2].len));
 	const od_tok_t *t = &s->toks[1];
 	uint32_t v;
-	int ret = t->quoted ? OD_ESYNTAX : parse_ttl(t->s, t->len, &v);
+	int ret = t->quoted ? OD_ESYNTAX : od_ttl_from_str(t->s, t->len, &v);
 	if (ret != 0)
 		return report_tok(s, f, 1, n, ret,
 		                  ret == OD_ERANGE
