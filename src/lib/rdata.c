@@ -9,30 +9,29 @@
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
 #include "lib/sbuf.h"
+#include "lib/svcparam.h"
 
 /* SvcParamKeys with a defined value format (RFC 9460 §14.3.2 registry). */
-enum {
-	SVC_MANDATORY = 0,
-	SVC_ALPN = 1,
-	SVC_NO_DEFAULT_ALPN = 2,
-	SVC_PORT = 3,
-	SVC_IPV4HINT = 4,
-	SVC_ECH = 5,
-	SVC_IPV6HINT = 6,
-	SVC_DOHPATH = 7,
-	SVC_OHTTP = 8,
-	SVC_TLS_GROUPS = 9,
-	SVC_INVALID = 65535,
+static const char *const svc_key_names[OD_SVC_NAMED_COUNT] = {
+	[OD_SVC_MANDATORY] = "mandatory",
+	[OD_SVC_ALPN] = "alpn",
+	[OD_SVC_NO_DEFAULT_ALPN] = "no-default-alpn",
+	[OD_SVC_PORT] = "port",
+	[OD_SVC_IPV4HINT] = "ipv4hint",
+	[OD_SVC_ECH] = "ech",
+	[OD_SVC_IPV6HINT] = "ipv6hint",
+	[OD_SVC_DOHPATH] = "dohpath",
+	[OD_SVC_OHTTP] = "ohttp",
+	[OD_SVC_TLS_GROUPS] = "tls-supported-groups",
+	[OD_SVC_DOCPATH] = "docpath",
+	[OD_SVC_PVD] = "pvd",
+	[OD_SVC_OOTS] = "oots",
 };
 
-static const char *const svc_key_names[] = {
-	"mandatory",       "alpn",
-	"no-default-alpn", "port",
-	"ipv4hint",        "ech",
-	"ipv6hint",        "dohpath",
-	"ohttp",           "tls-supported-groups",
-};
-#define SVC_NAMED (sizeof(svc_key_names) / sizeof(svc_key_names[0]))
+const char *od_svc_key_name(uint16_t key)
+{
+	return key < OD_SVC_NAMED_COUNT ? svc_key_names[key] : NULL;
+}
 
 /* Largest WKS bitmap: one bit per port 0-65535. */
 #define WKS_BITMAP_MAX 8192
@@ -158,11 +157,11 @@ static bool svc_list_u16_ok(const uint8_t *v, size_t len, bool increasing)
 static bool svc_value_ok(uint16_t key, const uint8_t *v, size_t len)
 {
 	switch (key) {
-	case SVC_MANDATORY:
+	case OD_SVC_MANDATORY:
 		/* §8: sorted, no duplicates, never lists itself */
 		return svc_list_u16_ok(v, len, true) &&
-		       od_get_u16(v) != SVC_MANDATORY;
-	case SVC_ALPN:
+		       od_get_u16(v) != OD_SVC_MANDATORY;
+	case OD_SVC_ALPN:
 		if (len == 0)
 			return false;
 		for (size_t i = 0; i < len;) {
@@ -171,16 +170,16 @@ static bool svc_value_ok(uint16_t key, const uint8_t *v, size_t len)
 			i += 1 + (size_t)v[i];
 		}
 		return true;
-	case SVC_NO_DEFAULT_ALPN:
-	case SVC_OHTTP:
+	case OD_SVC_NO_DEFAULT_ALPN:
+	case OD_SVC_OHTTP:
 		return len == 0;
-	case SVC_PORT:
+	case OD_SVC_PORT:
 		return len == 2;
-	case SVC_IPV4HINT:
+	case OD_SVC_IPV4HINT:
 		return len > 0 && len % 4 == 0;
-	case SVC_IPV6HINT:
+	case OD_SVC_IPV6HINT:
 		return len > 0 && len % 16 == 0;
-	case SVC_TLS_GROUPS:
+	case OD_SVC_TLS_GROUPS:
 		return svc_list_u16_ok(v, len, false);
 	default:
 		/* ech, dohpath and unknown keys: any octets */
@@ -669,7 +668,7 @@ static int print_nxt(od_sbuf_t *b, size_t start, const uint8_t *p, size_t n)
 
 static void put_svc_key(od_sbuf_t *b, uint16_t key)
 {
-	if (key < SVC_NAMED)
+	if (key <= OD_SVC_PRINT_NAMED)
 		od_sbuf_puts(b, svc_key_names[key]);
 	else
 		od_sbuf_printf(b, "key%u", key);
@@ -688,7 +687,7 @@ static int print_svc_value(od_sbuf_t *b, uint16_t key, const uint8_t *v,
                            size_t len, const uint8_t *all, size_t all_len)
 {
 	switch (key) {
-	case SVC_MANDATORY:
+	case OD_SVC_MANDATORY:
 		od_sbuf_putc(b, '=');
 		for (size_t i = 0; i < len; i += 2) {
 			uint16_t m = od_get_u16(v + i);
@@ -700,7 +699,7 @@ static int print_svc_value(od_sbuf_t *b, uint16_t key, const uint8_t *v,
 			put_svc_key(b, m);
 		}
 		return 0;
-	case SVC_ALPN:
+	case OD_SVC_ALPN:
 		/*
 		 * Appendix A.1: ',' and '\' inside an alpn-id are escaped
 		 * with '\' first, then the whole value as a char-string.
@@ -717,17 +716,17 @@ static int print_svc_value(od_sbuf_t *b, uint16_t key, const uint8_t *v,
 			}
 		}
 		return 0;
-	case SVC_NO_DEFAULT_ALPN:
+	case OD_SVC_NO_DEFAULT_ALPN:
 		/* §7.1.1: meaningless, and refused in zones, without alpn */
-		return svc_has(all, all_len, SVC_ALPN) ? 0 : NEED_GENERIC;
-	case SVC_OHTTP:
+		return svc_has(all, all_len, OD_SVC_ALPN) ? 0 : NEED_GENERIC;
+	case OD_SVC_OHTTP:
 		return 0;
-	case SVC_PORT:
+	case OD_SVC_PORT:
 		od_sbuf_printf(b, "=%u", od_get_u16(v));
 		return 0;
-	case SVC_IPV4HINT:
-	case SVC_IPV6HINT: {
-		size_t step = key == SVC_IPV4HINT ? 4 : 16;
+	case OD_SVC_IPV4HINT:
+	case OD_SVC_IPV6HINT: {
+		size_t step = key == OD_SVC_IPV4HINT ? 4 : 16;
 		od_sbuf_putc(b, '=');
 		for (size_t i = 0; i < len; i += step) {
 			if (i > 0)
@@ -739,13 +738,13 @@ static int print_svc_value(od_sbuf_t *b, uint16_t key, const uint8_t *v,
 		}
 		return 0;
 	}
-	case SVC_ECH:
+	case OD_SVC_ECH:
 		if (len > 0) {
 			od_sbuf_putc(b, '=');
 			put_b64(b, v, len);
 		}
 		return 0;
-	case SVC_TLS_GROUPS:
+	case OD_SVC_TLS_GROUPS:
 		od_sbuf_putc(b, '=');
 		for (size_t i = 0; i < len; i += 2) {
 			for (size_t j = 0; j < i; j += 2)
@@ -756,7 +755,7 @@ static int print_svc_value(od_sbuf_t *b, uint16_t key, const uint8_t *v,
 			od_sbuf_printf(b, "%u", od_get_u16(v + i));
 		}
 		return 0;
-	case SVC_DOHPATH:
+	case OD_SVC_DOHPATH:
 		/* RFC 9461: a URI template, never empty */
 		if (len == 0)
 			return NEED_GENERIC;
@@ -777,7 +776,7 @@ static int print_svcparams(od_sbuf_t *b, size_t start, const uint8_t *p,
 	for (size_t i = 0; i < n;) {
 		uint16_t key = od_get_u16(p + i), len = od_get_u16(p + i + 2);
 		const uint8_t *v = p + i + 4;
-		if (key == SVC_INVALID)
+		if (key == OD_SVC_INVALID)
 			return NEED_GENERIC; /* "Invalid key", no text form */
 		sb_sep(b, start);
 		put_svc_key(b, key);

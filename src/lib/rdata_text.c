@@ -18,6 +18,7 @@
 #include "lib/name.h"
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
+#include "lib/svcparam.h"
 #include "lib/wire.h"
 
 /* Type numbers used below that rrtype.h does not name. */
@@ -1372,39 +1373,6 @@ static int parse_loc(ctx_t *c)
 /*
  * SVCB/HTTPS SvcParams (RFC 9460 §2.1, Appendix A, §7, §8).
  */
-enum {
-	SVC_MANDATORY = 0,
-	SVC_ALPN = 1,
-	SVC_NDALPN = 2,
-	SVC_PORT = 3,
-	SVC_IPV4HINT = 4,
-	SVC_ECH = 5,
-	SVC_IPV6HINT = 6,
-	SVC_DOHPATH = 7,
-	SVC_OHTTP = 8,
-	SVC_TLSGROUPS = 9,
-	SVC_DOCPATH = 10,
-	SVC_PVD = 11,
-	SVC_OOTS = 12,
-	SVC_INVALID = 65535,
-};
-
-static const char *const svc_names[] = {
-	[SVC_MANDATORY] = "mandatory",
-	[SVC_ALPN] = "alpn",
-	[SVC_NDALPN] = "no-default-alpn",
-	[SVC_PORT] = "port",
-	[SVC_IPV4HINT] = "ipv4hint",
-	[SVC_ECH] = "ech",
-	[SVC_IPV6HINT] = "ipv6hint",
-	[SVC_DOHPATH] = "dohpath",
-	[SVC_OHTTP] = "ohttp",
-	[SVC_TLSGROUPS] = "tls-supported-groups",
-	[SVC_DOCPATH] = "docpath",
-	[SVC_PVD] = "pvd",
-	[SVC_OOTS] = "oots",
-};
-#define SVC_NNAMES (sizeof(svc_names) / sizeof(svc_names[0]))
 
 /*
  * Key name or keyNNNNN, in lower case only (RFC 9460 §2.1: SvcParamKey is
@@ -1416,9 +1384,9 @@ static const char *const svc_names[] = {
 static int svc_key(const char *s, size_t len, uint16_t *key, bool *numeric)
 {
 	*numeric = false;
-	for (size_t k = 0; k < SVC_NNAMES; k++) {
-		if (strlen(svc_names[k]) == len &&
-		    memcmp(svc_names[k], s, len) == 0) {
+	for (uint16_t k = 0; k < OD_SVC_NAMED_COUNT; k++) {
+		const char *name = od_svc_key_name(k);
+		if (strlen(name) == len && memcmp(name, s, len) == 0) {
 			*key = (uint16_t)k;
 			return 0;
 		}
@@ -1449,7 +1417,7 @@ typedef struct svcparam {
  * token (svc_locate finds the rest again). A bounded array on the stack:
  * records with more SvcParams than this are refused (OD_ELIMIT).
  */
-#define SVC_MAXPARAMS 512
+#define OD_SVC_MAXPARAMS 512
 typedef struct svcent {
 	uint16_t key;
 	uint32_t tok;
@@ -1533,7 +1501,7 @@ static int vr_next(vreader_t *r)
 }
 
 /* Longest list item kept (alpn ids are at most 255 octets). */
-#define SVC_ITEM_MAX 512
+#define OD_SVC_ITEM_MAX 512
 
 /*
  * Next item of a comma-separated list (RFC 9460 Appendix A.1): a
@@ -1596,16 +1564,17 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 	 * ECHConfigList), though Knot does not.
 	 */
 	bool needs = !p->opaque &&
-	             (p->key == SVC_MANDATORY || p->key == SVC_ALPN ||
-	              p->key == SVC_PORT || p->key == SVC_IPV4HINT ||
-	              p->key == SVC_IPV6HINT || p->key == SVC_DOHPATH ||
-	              p->key == SVC_TLSGROUPS || p->key == SVC_OOTS);
+	             (p->key == OD_SVC_MANDATORY || p->key == OD_SVC_ALPN ||
+	              p->key == OD_SVC_PORT || p->key == OD_SVC_IPV4HINT ||
+	              p->key == OD_SVC_IPV6HINT || p->key == OD_SVC_DOHPATH ||
+	              p->key == OD_SVC_TLS_GROUPS || p->key == OD_SVC_OOTS);
 	/*
 	 * Keys whose value "MUST be empty" in presentation too (RFC 9460
 	 * §7.1.1, RFC 9540 §4): written alone, without "=" (as Knot).
 	 */
-	bool none = !p->opaque && (p->key == SVC_NDALPN ||
-	                           p->key == SVC_OHTTP || p->key == SVC_PVD);
+	bool none = !p->opaque &&
+	            (p->key == OD_SVC_NO_DEFAULT_ALPN ||
+	             p->key == OD_SVC_OHTTP || p->key == OD_SVC_PVD);
 	if (needs && p->vlen == 0)
 		return fail_at(c, p->tok, OD_ESVCPARAM,
 		               "SvcParam with a value (key=value)");
@@ -1614,10 +1583,10 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 		               "SvcParam without a value (no '=')");
 	const od_tok_t *vt = &c->toks[p->vtok];
 	vreader_t r = { .s = vt->s + p->voff, .len = p->vlen, .k = 0 };
-	uint8_t item[SVC_ITEM_MAX];
+	uint8_t item[OD_SVC_ITEM_MAX];
 	bool more = p->vlen > 0;
-	switch (p->opaque ? SVC_INVALID : p->key) {
-	case SVC_MANDATORY: {
+	switch (p->opaque ? OD_SVC_INVALID : p->key) {
+	case OD_SVC_MANDATORY: {
 		/* keys in increasing order on the wire, each present, once */
 		size_t start = c->w.pos;
 		while (more) {
@@ -1638,7 +1607,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 		qsort(keys, nk, 2, u16be_cmp);
 		for (size_t a = 0; a < nk; a++) {
 			uint16_t key = od_get_u16(keys + a * 2);
-			if (key == SVC_MANDATORY ||
+			if (key == OD_SVC_MANDATORY ||
 			    (a > 0 && key == od_get_u16(keys + a * 2 - 2)) ||
 			    !svc_has(all, nall, key))
 				return fail_at(
@@ -1647,7 +1616,8 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 				        "once, other than mandatory");
 			/* RFC 9460 §9.1: automatically mandatory for HTTPS */
 			if (c->type == OD_TYPE_HTTPS &&
-			    (key == SVC_PORT || key == SVC_NDALPN))
+			    (key == OD_SVC_PORT ||
+			     key == OD_SVC_NO_DEFAULT_ALPN))
 				return fail_at(
 				        c, p->tok, OD_ESVCPARAM,
 				        "mandatory keys other than the "
@@ -1656,8 +1626,8 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 		}
 		break;
 	}
-	case SVC_ALPN:
-	case SVC_DOCPATH:
+	case OD_SVC_ALPN:
+	case OD_SVC_DOCPATH:
 		while (more) {
 			int il = svc_item(&r, item, sizeof(item), &more);
 			if (il <= 0 || il > 255)
@@ -1668,7 +1638,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 			od_wr_bytes(&c->w, item, (size_t)il);
 		}
 		break;
-	case SVC_PORT: {
+	case OD_SVC_PORT: {
 		uint64_t v;
 		int n = svc_short(&r, item, 16);
 		if (n < 0 ||
@@ -1677,9 +1647,9 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 		od_wr_u16(&c->w, (uint16_t)v);
 		break;
 	}
-	case SVC_IPV4HINT:
-	case SVC_IPV6HINT: {
-		bool v6 = p->key == SVC_IPV6HINT;
+	case OD_SVC_IPV4HINT:
+	case OD_SVC_IPV6HINT: {
+		bool v6 = p->key == OD_SVC_IPV6HINT;
 		while (more) {
 			int il = svc_item(&r, item, sizeof(item), &more);
 			uint8_t a[16];
@@ -1693,7 +1663,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 		}
 		break;
 	}
-	case SVC_ECH: {
+	case OD_SVC_ECH: {
 		/* base64 through the joiner, a buffer of groups at a time */
 		joiner_t j = { .e = ENC_B64 };
 		int ch;
@@ -1715,7 +1685,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 			               "ECHConfigList in base64");
 		break;
 	}
-	case SVC_TLSGROUPS: {
+	case OD_SVC_TLS_GROUPS: {
 		size_t start = c->w.pos;
 		while (more) {
 			int il = svc_item(&r, item, sizeof(item), &more);
@@ -1734,7 +1704,7 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 		}
 		break;
 	}
-	case SVC_OOTS: {
+	case OD_SVC_OOTS: {
 		/* protocol:percentage items, each protocol once */
 		size_t start = c->w.pos;
 		while (more) {
@@ -1780,12 +1750,12 @@ static int svc_write(ctx_t *c, const svcparam_t *p, const svcent_t *all,
 
 static int parse_svcparams(ctx_t *c)
 {
-	svcent_t ents[SVC_MAXPARAMS];
+	svcent_t ents[OD_SVC_MAXPARAMS];
 	size_t np = 0;
 	svcparam_t p;
 	/* collect keys and where they are */
 	while (c->i < c->ntoks) {
-		if (np == SVC_MAXPARAMS)
+		if (np == OD_SVC_MAXPARAMS)
 			return fail_at(c, c->i, OD_ELIMIT,
 			               "at most 512 SvcParams");
 		int nt = svc_locate(c, c->i, &p);
@@ -1806,10 +1776,10 @@ static int parse_svcparams(ctx_t *c)
 			               "SvcParam keys given once each");
 		}
 	}
-	bool alpn = svc_has(ents, np, SVC_ALPN);
+	bool alpn = svc_has(ents, np, OD_SVC_ALPN);
 	for (size_t k = 0; k < np; k++) {
 		/* RFC 9460 §7.1.1: no-default-alpn needs alpn */
-		if (ents[k].key == SVC_NDALPN && !alpn)
+		if (ents[k].key == OD_SVC_NO_DEFAULT_ALPN && !alpn)
 			return fail_at(c, ents[k].tok, OD_ESVCPARAM,
 			               "alpn together with no-default-alpn");
 		int ret = svc_locate(c, ents[k].tok, &p);
