@@ -252,3 +252,100 @@ def test_ds_bad_input(oz, tmp_path):
     base = keygen(oz, 13, "example.", tmp_path)
     p = run([oz, "ds", str(tmp_path / (base + ".key")), "--digest", "md5"])
     assert p.returncode == 2 and "md5" in p.stderr
+
+
+SIGN_ZONE = """$ORIGIN example.
+$TTL 3600
+@          SOA ns1 hostmaster 2024010101 7200 3600 1209600 300
+@          NS  ns1
+@          NS  ns.sub
+ns1        A   192.0.2.1
+www        A   192.0.2.2
+*.wild     TXT "wildcard"
+sub        NS  ns.sub
+sub        DS  12345 13 2 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+ns.sub     A   192.0.2.3
+"""
+
+
+def _tamper_rrsig(text):
+    """Change one byte of the first RRSIG's signature (in its base64)."""
+    lines = text.splitlines()
+    for i, ln in enumerate(lines):
+        toks = ln.split()
+        if toks[3:5] == ["RRSIG", "A"]:
+            sig = toks[-1]
+            c = "A" if sig[10] != "A" else "B"
+            toks[-1] = sig[:10] + c + sig[11:]
+            lines[i] = " ".join(toks)
+            return "\n".join(lines) + "\n"
+    raise AssertionError("no RRSIG A in the signed zone")
+
+
+@pytest.mark.parametrize("alg", [13, 15])
+@pytest.mark.parametrize("zonemd", [None, "sha384", "sha512"])
+def test_sign_verified_by_peers(oz, tmp_path, alg, zonemd):
+    """onedot-zone sign (NSEC, KSK + ZSK) gives a zone that
+    ldns-verify-zone (-ZZ with ZONEMD) and dnssec-verify accept; glue and
+    the delegation NS stay unsigned, the delegation's DS and NSEC are
+    signed, a changed signature is rejected."""
+    verify = _need("ldns-verify-zone")
+    ksk = keygen(oz, alg, "example.", tmp_path, ksk=True)
+    zsk = keygen(oz, alg, "example.", tmp_path)
+    zone = tmp_path / "example.zone"
+    zone.write_text(SIGN_ZONE)
+    argv = [oz, "sign", str(zone), str(tmp_path / ksk),
+            str(tmp_path / (zsk + ".private")), "-o", "example."]
+    if zonemd:
+        argv += ["--zonemd", zonemd]
+    p = run(argv)
+    assert p.returncode == 0, p.stderr
+    signed = tmp_path / "example.signed"
+    signed.write_text(p.stdout)
+    recs = [ln.split() for ln in record_lines(p.stdout)]
+    rrsigs = {(r[0], r[4]) for r in recs if r[3] == "RRSIG"}
+    assert ("sub.example.", "DS") in rrsigs
+    assert ("sub.example.", "NSEC") in rrsigs
+    assert ("sub.example.", "NS") not in rrsigs
+    assert not any(o == "ns.sub.example." for o, _ in rrsigs)
+    assert ("*.wild.example.", "TXT") in rrsigs
+    ksk_tag, zsk_tag = int(ksk.split("+")[2]), int(zsk.split("+")[2])
+    assert {int(r[10]) for r in recs
+            if r[3:5] == ["RRSIG", "DNSKEY"]} == {ksk_tag}
+    assert {int(r[10]) for r in recs
+            if r[3:5] == ["RRSIG", "SOA"]} == {zsk_tag}
+    nsec_ttls = {r[1] for r in recs if r[3] == "NSEC"}
+    assert nsec_ttls == {"300"}
+    vargv = [verify] + (["-ZZ"] if zonemd else []) + [str(signed)]
+    p = run(vargv)
+    assert p.returncode == 0, p.stdout + p.stderr
+    if zonemd:
+        assert any(r[3] == "ZONEMD" for r in recs)
+        assert ("example.", "ZONEMD") in rrsigs
+        p = run([oz, "verify", str(signed), "-o", "example."])
+        assert p.returncode == 0, p.stdout + p.stderr
+    bind = shutil.which("dnssec-verify")
+    if bind:
+        p = run([bind, "-o", "example.", str(signed)])
+        assert p.returncode == 0, p.stdout + p.stderr
+    bad = tmp_path / "example.tampered"
+    bad.write_text(_tamper_rrsig(signed.read_text()))
+    p = run([verify, str(bad)])
+    assert p.returncode != 0, p.stdout + p.stderr
+
+
+def test_sign_bad_input(oz, tmp_path):
+    zone = tmp_path / "example.zone"
+    zone.write_text(SIGN_ZONE)
+    ksk = keygen(oz, 13, "example.", tmp_path, ksk=True)
+    other = keygen(oz, 13, "other.", tmp_path)
+    p = run([oz, "sign", str(zone), str(tmp_path / ksk), "--nsec3"])
+    assert p.returncode == 2 and "not supported" in p.stderr
+    p = run([oz, "sign", str(zone)])
+    assert p.returncode == 2
+    p = run([oz, "sign", str(zone), str(tmp_path / "Knothere")])
+    assert p.returncode == 2 and "Knothere.key" in p.stderr
+    p = run([oz, "sign", str(zone), str(tmp_path / other)])
+    assert p.returncode == 1 and "origin" in p.stderr
+    p = run([oz, "sign", str(zone), str(tmp_path / ksk), "--inception", "x"])
+    assert p.returncode == 2
