@@ -844,17 +844,34 @@ out:
 	return stop;
 }
 
-static bool do_origin(scan_t *s, zfile_t *f, size_t n)
+/*
+ * A directive that takes exactly one argument: report a missing or an
+ * extra one. \return true when the directive line was reported (the
+ * caller returns s->stop), false when it has its one argument.
+ */
+static bool one_arg(scan_t *s, zfile_t *f, size_t n, const char *directive,
+                    const char *what)
 {
 	char ex[MSG_TOK_MAX * 4 + 8];
-	if (n < 2)
-		return report_tok(s, f, 1, n, OD_ESYNTAX,
-		                  "expected a domain name after $ORIGIN");
-	if (n > 2)
-		return report_tok(s, f, 2, n, OD_ETRAILING,
-		                  "expected the end of $ORIGIN, got '%s'",
-		                  excerpt(ex, sizeof(ex), s->toks[2].s,
-		                          s->toks[2].len));
+	if (n < 2) {
+		report_tok(s, f, 1, n, OD_ESYNTAX, "expected %s after %s", what,
+		           directive);
+		return true;
+	}
+	if (n > 2) {
+		report_tok(s, f, 2, n, OD_ETRAILING,
+		           "expected the end of %s, got '%s'", directive,
+		           excerpt(ex, sizeof(ex), s->toks[2].s,
+		                   s->toks[2].len));
+		return true;
+	}
+	return false;
+}
+
+static bool do_origin(scan_t *s, zfile_t *f, size_t n)
+{
+	if (one_arg(s, f, n, "$ORIGIN", "a domain name"))
+		return s->stop;
 	uint8_t o[OD_NAME_MAXLEN];
 	/* a relative origin is completed with the current one (BIND) */
 	if (parse_name(s, f, 1, n, "a domain name", o,
@@ -867,15 +884,9 @@ static bool do_origin(scan_t *s, zfile_t *f, size_t n)
 
 static bool do_ttl(scan_t *s, zfile_t *f, size_t n)
 {
+	if (one_arg(s, f, n, "$TTL", "a TTL"))
+		return s->stop;
 	char ex[MSG_TOK_MAX * 4 + 8];
-	if (n < 2)
-		return report_tok(s, f, 1, n, OD_ESYNTAX,
-		                  "expected a TTL after $TTL");
-	if (n > 2)
-		return report_tok(s, f, 2, n, OD_ETRAILING,
-		                  "expected the end of $TTL, got '%s'",
-		                  excerpt(ex, sizeof(ex), s->toks[2].s,
-		                          s->toks[2].len));
 	const od_tok_t *t = &s->toks[1];
 	uint32_t v;
 	int ret = t->quoted ? OD_ESYNTAX : od_ttl_from_str(t->s, t->len, &v);
