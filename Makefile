@@ -76,9 +76,11 @@ fuzz-run: fuzz
 
 bench: deps
 	@$(call configure,build-release,$(RELEASE_CMAKE))
-	@$(CMAKE) --build build-release -j$(JOBS) --target bench_wire onedot-zone
+	@$(CMAKE) --build build-release -j$(JOBS) --target bench_wire \
+		bench_dnssec onedot-zone
 	@bench/run-wire
 	@bench/zone/run
+	@bench/dnssec/run
 
 demo: build
 	@echo
