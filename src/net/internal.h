@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals of the transports, shared by net.c (workers, start/stop),
+ * udp.c and tcp.c. Not for use outside src/net.
+ *
+ * Threading: everything in a worker is touched only by its own thread,
+ * except seq (read by od_net_synchronize) and the stats counters (read by
+ * od_net_stats); both are atomics written by the worker alone.
+ */
+#ifndef OD_NET_INTERNAL_H
+#define OD_NET_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#include "net/net.h"
+
+/*! Largest DNS message over either transport. */
+#define OD_NET_MSG_MAX 65535
+/*! Smallest message worth handing to the handler (a DNS header). */
+#define OD_NET_MSG_MIN 12
+/*! Batches drained per readiness event before other sockets get a turn. */
+#define OD_NET_UDP_ROUNDS 8
+/*! How long od_net_stop lets connections flush queued answers. */
+#define OD_NET_STOP_GRACE_MS 1000
+
+struct od_net_worker;
+
+/*! One UDP socket of one worker. */
+struct od_udp_sock {
+	struct od_net_worker *w;
+	int fd;         /*!< owned; closed when the worker is freed */
+	bool pktinfo;   /*!< wildcard address: answer from the query's */
+	bool poll_init; /*!< poll handle initialised (must be closed) */
+	size_t li;      /*!< index of its listen address */
+	uv_poll_t poll;
+};
+
+/*! One TCP listening socket of one worker. */
+struct od_tcp_listener {
+	struct od_net_worker *w;
+	int fd;      /*!< owned until handed to h (then -1) */
+	bool h_init; /*!< h initialised (must be closed) */
+	size_t li;
+	uv_tcp_t h;
+};
+
+struct od_tcp_conn;
+
+/*! Counters; written by the worker alone (relaxed), read by anyone. */
+struct od_net_wstats {
+	_Atomic uint64_t udp_queries, udp_answers, udp_send_errors;
+	_Atomic uint64_t tcp_conns, tcp_queries, tcp_answers, tcp_closed_idle,
+	        tcp_closed_limit, tcp_closed_error;
+};
+
+/*! Single-writer increment without a locked instruction. */
+#define OD_STAT_ADD(w, field, n)                                               \
+	atomic_store_explicit(&(w)->stats.field,                               \
+	                      atomic_load_explicit(&(w)->stats.field,          \
+	                                           memory_order_relaxed) +     \
+	                              (uint64_t)(n),                           \
+	                      memory_order_relaxed)
+
+typedef struct od_net_worker {
+	od_net_t *net;
+	unsigned idx;
+	void *wctx; /*!< what worker_init returned */
+
+	uv_loop_t loop;
+	bool loop_init;
+	uv_async_t stop_async;
+	bool async_init;
+	uv_timer_t idle_timer; /*!< idle sweep, then the stop grace period */
+	bool timer_init;
+	bool stopping;
+
+	pthread_t thread;
+	bool thread_started;
+
+	/*! Odd while handlers run, even between batches. */
+	_Atomic uint64_t seq;
+
+	struct od_udp_sock *udp;     /*!< nlisten entries, owned */
+	struct od_tcp_listener *tcp; /*!< nlisten entries, owned */
+
+	/* UDP batch state, allocated once (udp.c). */
+	struct mmsghdr *rmsg, *smsg;
+	struct iovec *riov, *siov;
+	struct od_udp_slot *slots;
+	uint8_t *rbuf; /*!< batch * OD_NET_MSG_MAX, owned */
+	uint8_t *abuf; /*!< batch * OD_NET_MSG_MAX, owned */
+
+	/* TCP state (tcp.c). */
+	uint8_t *tcp_answer;                     /*!< OD_NET_MSG_MAX, owned */
+	struct od_tcp_conn *lru_head, *lru_tail; /*!< least recently active
+	                                              first */
+	unsigned nconns;
+	uv_tcp_t reject; /*!< closes what cannot be served (no memory) */
+	bool reject_busy;
+
+	struct od_net_wstats stats;
+} od_net_worker_t;
+
+struct od_net {
+	od_net_conf_t conf; /*!< copy; listen points at bound */
+	od_listen_t *bound; /*!< nlisten actual addresses, owned */
+	bool *wildcard;     /*!< nlisten flags, owned */
+	size_t nlisten;
+	unsigned nworkers;
+	od_net_worker_t *w; /*!< nworkers entries, owned */
+};
+
+/* udp.c */
+int od_udp_worker_init(od_net_worker_t *w, char *err, size_t errlen);
+void od_udp_worker_free(od_net_worker_t *w);
+int od_udp_start(struct od_udp_sock *s, char *err, size_t errlen);
+
+/* tcp.c */
+int od_tcp_worker_init(od_net_worker_t *w);
+void od_tcp_worker_free(od_net_worker_t *w);
+int od_tcp_start(struct od_tcp_listener *l, char *err, size_t errlen);
+/*! Begin closing every connection (stop): flush, then close. */
+void od_tcp_stop_all(od_net_worker_t *w);
+
+/* net.c */
+/*! Mark the start and end of a batch of handler calls. */
+void od_net_enter(od_net_worker_t *w);
+void od_net_leave(od_net_worker_t *w);
+
+#endif
