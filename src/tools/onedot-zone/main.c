@@ -53,8 +53,15 @@ static const char usage_text[] =
         "  zonemd FILE [-o ORIGIN] [--hash sha384|sha512]\n"
         "        print the ZONEMD record (SIMPLE scheme) the zone should\n"
         "        carry at its apex (default hash: sha384)\n"
-        "  verify FILE [-o ORIGIN]\n"
-        "        verify the zone's ZONEMD RRset (RFC 8976, no DNSSEC)\n"
+        "  verify FILE [-o ORIGIN] [--trust-anchor FILE] [--time T]\n"
+        "        verify the zone's ZONEMD RRset (RFC 8976) when it has\n"
+        "        one and, when the apex has a DNSKEY RRset, every RRSIG,\n"
+        "        the signing of each RRset with each algorithm, and the\n"
+        "        NSEC or NSEC3 chain; one OWNER TYPE: error: line per\n"
+        "        problem, then a summary. --trust-anchor: DS and/or\n"
+        "        DNSKEY records of the origin (zone file syntax) that\n"
+        "        must have signed the DNSKEY RRset. T: YYYYMMDDHHmmSS or\n"
+        "        seconds since the epoch (default now)\n"
         "  keygen ALG ORIGIN [--ksk] [--bits N] [--ttl TTL] [-d DIR]\n"
         "        generate a DNSSEC key pair: writes K<origin>+<alg>+<tag>\n"
         "        .key (DNSKEY record) and .private (mode 0600) in DIR\n"
@@ -66,12 +73,17 @@ static const char usage_text[] =
         "        file; default digest sha256)\n"
         "  sign FILE KEY... [-o ORIGIN] [--zonemd sha384|sha512]\n"
         "       [--inception T] [--expiration T]\n"
-        "        sign the zone (NSEC) and print it in canonical form.\n"
+        "       [--nsec3 [--salt HEX] [--iterations N] [--opt-out]]\n"
+        "        sign the zone (NSEC, or NSEC3 with --nsec3) and print\n"
+        "        it in canonical form.\n"
         "        KEY: base name (or .key/.private path) of a key from\n"
         "        keygen; KSKs (flags 257) sign the DNSKEY RRset, ZSKs\n"
         "        the rest. T: YYYYMMDDHHmmSS or seconds since the epoch\n"
         "        (default now-1h .. now+30d). --zonemd adds a ZONEMD\n"
-        "        record (RFC 8976) computed over the signed zone\n"
+        "        record (RFC 8976) computed over the signed zone.\n"
+        "        --salt: NSEC3 salt in hex, - for none (default none);\n"
+        "        --iterations: 0..500 (default 0, as RFC 9276 says);\n"
+        "        --opt-out: delegations without DS get no NSEC3\n"
         "  help  this text\n"
         "\n"
         "options:\n"
@@ -389,6 +401,8 @@ int main(int argc, char **argv)
 		return cmd_ds(argc, argv);
 	if (strcmp(c, "sign") == 0)
 		return cmd_sign(argc, argv);
+	if (strcmp(c, "verify") == 0)
+		return cmd_verify(argc, argv);
 	args_t a = { .hash = OD_ZONEMD_HASH_SHA384 };
 	if (strcmp(c, "check") == 0)
 		a.cmd = CMD_CHECK;
@@ -396,8 +410,6 @@ int main(int argc, char **argv)
 		a.cmd = CMD_PRINT;
 	else if (strcmp(c, "zonemd") == 0)
 		a.cmd = CMD_ZONEMD;
-	else if (strcmp(c, "verify") == 0)
-		a.cmd = CMD_VERIFY;
 	else
 		return bad_usage("unknown command '%s'", c);
 
@@ -453,8 +465,6 @@ int main(int argc, char **argv)
 		return cmd_print(&a);
 	case CMD_ZONEMD:
 		return cmd_zonemd(&a);
-	case CMD_VERIFY:
-		return cmd_verify(&a);
 	}
 	return EXIT_USAGE;
 }

@@ -31,6 +31,10 @@
 /* sign ------------------------------------------------------------------ */
 
 #define SIGN_MAXKEYS 16
+/* RFC 9276 §3.2 lets validators treat NSEC3 records with iterations
+   above 0 as insecure or bogus, and validators give up far below the 2500
+   of RFC 5155 §10.3: a count above this bound only breaks the zone. */
+#define SIGN_MAX_ITERATIONS 500
 /* RRSIG RDATA: fixed fields, signer name, signature (RSA-4096: 512). */
 #define RRSIG_MAX (OD_RRSIG_FIXED_LEN + OD_NAME_MAXLEN + 1024)
 
@@ -230,7 +234,7 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 /* Signature time: YYYYMMDDHHmmSS (RFC 4034 §3.2) or seconds since the
    epoch; stored modulo 2^32 (RFC 4034 §3.1.5). */
-static int parse_sigtime(const char *s, uint32_t *out)
+int parse_sigtime(const char *s, uint32_t *out)
 {
 	size_t len = strlen(s);
 	for (size_t i = 0; i < len; i++)
@@ -342,8 +346,21 @@ static int sign_zone(const sign_ctx_t *c, bool only_zonemd)
 	return 0;
 }
 
-/* The NSEC chain over the authoritative names and delegation points. */
-static int add_nsec_chain(const od_zone_t *z, uint32_t ttl, rec_vec_t *out)
+/* NSEC3 options: the hashing parameters and Opt-Out. */
+typedef struct sign_nsec3 {
+	bool on;
+	bool opt_out;
+	od_nsec3_params_t p;
+	uint8_t salt[255];
+} sign_nsec3_t;
+
+/*
+ * The NSEC chain, or with n3->on the NSEC3 chain, over the authoritative
+ * names and delegation points of z; the records get TTL ttl.
+ * od_nsec3_chain adds the empty non-terminals itself (RFC 5155 §7.1).
+ */
+static int add_denial_chain(const od_zone_t *z, uint32_t ttl,
+                            const sign_nsec3_t *n3, rec_vec_t *out)
 {
 	size_t nn = 0, nt = 0;
 	for (size_t i = 0; i < z->nnodes; i++)
@@ -364,7 +381,8 @@ static int add_nsec_chain(const od_zone_t *z, uint32_t ttl, rec_vec_t *out)
 		d->types = t;
 		for (size_t s = 0; s < n->nsets; s++) {
 			uint16_t ty = n->sets[s].type;
-			if (ty == OD_TYPE_RRSIG || ty == OD_TYPE_NSEC)
+			if (ty == OD_TYPE_RRSIG || ty == OD_TYPE_NSEC ||
+			    ty == OD_TYPE_NSEC3)
 				continue;
 			if (deleg && ty != OD_TYPE_NS && ty != OD_TYPE_DS)
 				continue;
@@ -373,13 +391,22 @@ static int add_nsec_chain(const od_zone_t *z, uint32_t ttl, rec_vec_t *out)
 		}
 	}
 	od_denial_rec_t *recs = NULL;
-	r = od_nsec_chain(NULL, nodes, nn, &recs);
+	size_t nrecs = 0;
+	uint16_t type = OD_TYPE_NSEC;
+	if (n3->on) {
+		type = OD_TYPE_NSEC3;
+		r = od_nsec3_chain(NULL, nodes, nn, z->origin, &n3->p,
+		                   n3->opt_out, &recs, &nrecs);
+	} else {
+		r = od_nsec_chain(NULL, nodes, nn, &recs);
+		nrecs = nn;
+	}
 	if (r < 0)
 		goto out;
-	for (size_t i = 0; r == 0 && i < nn; i++)
-		r = vec_add(out, recs[i].owner, OD_TYPE_NSEC, ttl,
-		            recs[i].rdata, recs[i].rdlen);
-	od_denial_recs_free(NULL, recs, nn);
+	for (size_t i = 0; r == 0 && i < nrecs; i++)
+		r = vec_add(out, recs[i].owner, type, ttl, recs[i].rdata,
+		            recs[i].rdlen);
+	od_denial_recs_free(NULL, recs, nrecs);
 out:
 	free(nodes);
 	free(types);
@@ -399,6 +426,9 @@ int cmd_sign(int argc, char **argv)
 	size_t nkeys = 0;
 	bool have_inc = false, have_exp = false;
 	uint32_t inception = 0, expiration = 0;
+	sign_nsec3_t n3 = { .p = { .alg = OD_NSEC3_ALG_SHA1 } };
+	const char *n3opt = NULL; /* an NSEC3 option, to require --nsec3 */
+	n3.p.salt = n3.salt;
 	for (int i = 2; i < argc; i++) {
 		const char *s = argv[i];
 		if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) {
@@ -427,10 +457,40 @@ int cmd_sign(int argc, char **argv)
 				        "or seconds since the epoch)",
 				        argv[i]);
 			*(inc ? &have_inc : &have_exp) = true;
-		} else if (strncmp(s, "--nsec3", 7) == 0) {
-			fprintf(stderr, "onedot-zone: sign: NSEC3 is not "
-			                "supported yet (NSEC only)\n");
-			return EXIT_USAGE;
+		} else if (strcmp(s, "--nsec3") == 0) {
+			n3.on = true;
+		} else if (strcmp(s, "--opt-out") == 0) {
+			n3.opt_out = true;
+			n3opt = s;
+		} else if (strcmp(s, "--salt") == 0) {
+			if (++i >= argc)
+				return bad_usage("%s needs an argument", s);
+			const char *hex = argv[i];
+			size_t hl = strlen(hex);
+			/* '-' is the presentation form of an empty salt. */
+			if (strcmp(hex, "-") == 0)
+				hl = 0;
+			int sl = hl == 0 ? 0
+			                 : od_hex_decode(hex, hl, n3.salt,
+			                                 sizeof(n3.salt));
+			if (sl < 0 || hl > 2 * sizeof(n3.salt))
+				return bad_usage("bad salt '%s' (hex digits, "
+				                 "at most 255 octets, or - "
+				                 "for none)",
+				                 hex);
+			n3.p.salt_len = (uint8_t)sl;
+			n3opt = s;
+		} else if (strcmp(s, "--iterations") == 0) {
+			if (++i >= argc)
+				return bad_usage("%s needs an argument", s);
+			uint32_t it = 0;
+			if (parse_u32(argv[i], &it) < 0 ||
+			    it > SIGN_MAX_ITERATIONS)
+				return bad_usage("bad iterations '%s' (0 to "
+				                 "500; RFC 9276 says 0)",
+				                 argv[i]);
+			n3.p.iterations = (uint16_t)it;
+			n3opt = s;
 		} else if (s[0] == '-' && s[1] != '\0') {
 			return bad_usage("unknown option '%s'", s);
 		} else if (a.file == NULL) {
@@ -443,6 +503,14 @@ int cmd_sign(int argc, char **argv)
 	}
 	if (a.file == NULL || nkeys == 0)
 		return bad_usage("%s", "sign: needs FILE and at least one KEY");
+	if (n3opt && !n3.on)
+		return bad_usage("sign: %s needs --nsec3", n3opt);
+	if (n3.p.iterations > 0)
+		fprintf(stderr,
+		        "onedot-zone: sign: warning: %u NSEC3 iterations; "
+		        "RFC 9276 §3.1 says 0 (extra iterations cost "
+		        "resolvers and add no protection)\n",
+		        (unsigned)n3.p.iterations);
 	if (a.origin_str) {
 		if (od_name_from_str(a.origin, a.origin_str,
 		                     strlen(a.origin_str),
@@ -484,6 +552,10 @@ int cmd_sign(int argc, char **argv)
 	const uint8_t *sd = soa->rrs[0]->data + soa->rrs[0]->len - 4;
 	uint32_t minimum = (uint32_t)sd[0] << 24 | (uint32_t)sd[1] << 16 |
 	                   (uint32_t)sd[2] << 8 | sd[3];
+	/* RFC 9077 §3: the TTL of NSEC and NSEC3 records is the lesser of
+	   the SOA MINIMUM field and the SOA's own TTL (the negative cache
+	   time of RFC 2308 §3). */
+	uint32_t denial_ttl = soa->ttl < minimum ? soa->ttl : minimum;
 	sign_ctx_t c = { .keys = keys,
 		         .nkeys = nkeys,
 		         .inception = inception,
@@ -518,8 +590,27 @@ int cmd_sign(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* RFC 8976 §3.3: a placeholder ZONEMD takes part in the NSEC
-	   bitmap and the zone; its digest is filled in after signing. */
+	if (n3.on) {
+		/* RFC 5155 §4: flags 0 also with Opt-Out (the flag lives in
+		   the NSEC3 records). TTL 0, as BIND gives it: the record is
+		   for authoritative servers, not resolvers, and a cached copy
+		   would only outlive a parameter change. */
+		uint8_t pr[5 + sizeof(n3.salt)];
+		pr[0] = n3.p.alg;
+		pr[1] = 0;
+		pr[2] = (uint8_t)(n3.p.iterations >> 8);
+		pr[3] = (uint8_t)n3.p.iterations;
+		pr[4] = n3.p.salt_len;
+		memcpy(pr + 5, n3.salt, n3.p.salt_len);
+		r = vec_add(&extra, z0->origin, OD_TYPE_NSEC3PARAM, 0, pr,
+		            5 + (size_t)n3.p.salt_len);
+		if (r < 0) {
+			ex = sign_fail("NSEC3PARAM", r);
+			goto out;
+		}
+	}
+	/* RFC 8976 §3.3: a placeholder ZONEMD takes part in the NSEC or
+	   NSEC3 bitmap and the zone; its digest is filled in after signing. */
 	if (a.hash) {
 		uint8_t ph[OD_ZONEMD_RDATA_FIXED + OD_ZONEMD_DIGEST_MAX] = { 0 };
 		size_t dlen = a.hash == OD_ZONEMD_HASH_SHA384 ? 48 : 64;
@@ -543,9 +634,9 @@ int cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	vec_free(&extra);
-	r = add_nsec_chain(z1, minimum, &extra);
+	r = add_denial_chain(z1, denial_ttl, &n3, &extra);
 	if (r < 0) {
-		ex = sign_fail("NSEC chain", r);
+		ex = sign_fail(n3.on ? "NSEC3 chain" : "NSEC chain", r);
 		goto out;
 	}
 	r = zone_copy(z1, false, &extra, &z2);

@@ -21,8 +21,7 @@ enum {
 typedef enum {
 	CMD_CHECK,
 	CMD_PRINT,
-	CMD_ZONEMD,
-	CMD_VERIFY
+	CMD_ZONEMD
 } cmd_t;
 
 typedef struct args {
@@ -48,7 +47,11 @@ int parse_keyfile(const char *text, size_t len, uint8_t *owner, bool *have_ttl,
                   uint32_t *ttl, uint8_t *rdata, size_t rdcap,
                   const char **why);
 
+/* Signature time: YYYYMMDDHHmmSS (RFC 4034 §3.2) or seconds since the
+   epoch, modulo 2^32. Returns 0, or -1 for bad text. */
+int parse_sigtime(const char *s, uint32_t *out);
+
 int cmd_keygen(int argc, char **argv);
 int cmd_ds(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
-int cmd_verify(const args_t *a);
+int cmd_verify(int argc, char **argv);
