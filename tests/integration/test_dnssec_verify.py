@@ -463,3 +463,100 @@ def test_usage(oz, signed, tmp_path):
     broken = anchor(str(tmp_path), "broken", "example. DS 1 13 notanumber\n")
     r = run([oz, "verify", path, "--trust-anchor", broken])
     assert r.returncode == 2 and "broken" in r.stderr
+
+
+# ---- every manipulation is caught by all three verifiers ----
+
+def _onedot_signed(oz, d):
+    """The test zone signed by onedot-zone sign (NSEC), inside the
+    usual window."""
+    keys = []
+    for extra in (["--ksk"], []):
+        r = run([oz, "keygen", "13", ORIGIN, "-d", d] + extra)
+        assert r.returncode == 0, r.stderr
+        keys.append(os.path.join(d, r.stdout.strip()))
+    src = write_zone(d)
+    r = run([oz, "sign", src, "-o", ORIGIN, "--inception", INCEPTION,
+             "--expiration", EXPIRATION] + keys)
+    assert r.returncode == 0, r.stderr
+    out = src + ".onedot"
+    with open(out, "w") as f:
+        f.write(r.stdout)
+    return out
+
+
+def _manipulate(kind, path):
+    recs = lines_of(path)
+    if kind == "tampered-signature":
+        for p in recs:
+            if is_sig(p, "www.example.", "A"):
+                sig = bytearray(base64.b64decode("".join(p[12:])))
+                sig[10] ^= 0x01
+                p[12:] = [base64.b64encode(bytes(sig)).decode()]
+    elif kind == "missing-rrsig":
+        recs = drop(recs, lambda p: is_sig(p, "mail.example.", "MX"))
+    elif kind == "broken-nsec-chain":
+        recs = drop(recs, lambda p: len(p) > 3 and
+                    p[0].lower() == "www.example." and p[3] == "NSEC")
+    return write_lines(path + "." + kind, recs)
+
+
+def _all_three(oz, path, when):
+    """Exit codes of onedot-zone verify, ldns-verify-zone and BIND
+    dnssec-verify on path at the time `when` (None: now)."""
+    out = {"onedot": verify(oz, path, time=when)}
+    argv = ["ldns-verify-zone"]
+    if when:
+        argv += ["-t", when]
+    out["ldns"] = run(argv + [path])
+    # dnssec-verify has no clock option: the windows chosen make "now"
+    # the right time for it (see the callers).
+    out["bind"] = run(["dnssec-verify", "-o", ORIGIN, path])
+    return out
+
+
+@pytest.mark.parametrize("signer", ["onedot", "ldns"])
+@pytest.mark.parametrize("kind", ["tampered-signature", "missing-rrsig",
+                                  "broken-nsec-chain", "expired-window"])
+def test_caught_by_all_three(oz, tmp_path, signer, kind):
+    _need("ldns-verify-zone")
+    _need("dnssec-verify")
+    d = str(tmp_path)
+    if kind == "expired-window":
+        # Signed for 2010 only, checked now by all three.
+        src = write_zone(d)
+        path = src + ".expired"
+        if signer == "onedot":
+            keys = []
+            for extra in (["--ksk"], []):
+                r = run([oz, "keygen", "13", ORIGIN, "-d", d] + extra)
+                keys.append(os.path.join(d, r.stdout.strip()))
+            r = run([oz, "sign", src, "-o", ORIGIN, "--inception",
+                     "20100101000000", "--expiration", "20110101000000"] +
+                    keys)
+            assert r.returncode == 0, r.stderr
+            with open(path, "w") as f:
+                f.write(r.stdout)
+        else:
+            keys = ldns_keys(d, 13)
+            r = run(["ldns-signzone", "-o", ORIGIN, "-i", "20100101000000",
+                     "-e", "20110101000000", "-f", path, src] + keys)
+            assert r.returncode == 0, r.stderr
+        # The untouched zone is good inside its window (onedot, ldns).
+        ok(verify(oz, path, time="20100601000000"))
+        good = run(["ldns-verify-zone", "-t", "20100601000000", path])
+        assert good.returncode == 0, good.stdout + good.stderr
+        res = _all_three(oz, path, None)
+        bad(res["onedot"], "expired")
+    else:
+        if signer == "onedot":
+            path = _onedot_signed(oz, d)
+        else:
+            path = ldns_sign(d, ldns_keys(d, 13))
+        # The untouched zone passes all three (now is inside the window).
+        for tool, r in _all_three(oz, path, None).items():
+            assert r.returncode == 0, (tool, r.stdout + r.stderr)
+        res = _all_three(oz, _manipulate(kind, path), None)
+        assert res["onedot"].returncode == 1, res["onedot"].stdout
+    for tool, r in res.items():
+        assert r.returncode != 0, (tool, kind, r.stdout + r.stderr)
