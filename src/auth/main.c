@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * onedot-auth: the authoritative server. Loads the zones, starts the
+ * workers (src/net), answers with the answer engine (answer.h), and
+ * reloads on SIGHUP by building a new zone database and swapping it in,
+ * so queries are never dropped and a bad zone file keeps the old version
+ * serving. See docs/onedot-auth.md.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "auth/answer.h"
+#include "auth/config.h"
+#include "auth/rrl.h"
+#include "auth/zonedb.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/mm.h"
+#include "lib/name.h"
+#include "lib/zone/zone.h"
+#include "net/net.h"
+
+static const char usage_text[] =
+        "usage: onedot-auth [-c FILE] [--listen ADDR[@PORT]]... "
+        "[--zone ORIGIN:FILE]...\n"
+        "                   [--workers N] [--check-config] "
+        "[--log-level LEVEL]\n"
+        "\n"
+        "  -c, --config FILE   YAML configuration (docs/onedot-auth.md)\n"
+        "  --listen ADDR[@PORT]  serve UDP and TCP there (default\n"
+        "                      127.0.0.1@53); replaces server.listen\n"
+        "  --zone ORIGIN:FILE  serve the zone in FILE (repeatable; adds\n"
+        "                      to the zones of the config file)\n"
+        "  --workers N         worker threads (default: one per CPU)\n"
+        "  --log-level LEVEL   error, warn, info (default) or debug\n"
+        "  --check-config      read the config and the zones, report, "
+        "exit\n"
+        "  -h, --help          this text\n"
+        "\n"
+        "signals: SIGHUP reloads the zones, SIGTERM/SIGINT stop.\n"
+        "exit: 0 stopped cleanly, 1 startup failed, 2 usage error\n";
+
+typedef struct server {
+	od_auth_conf_t conf;
+	const char *conf_file;
+	_Atomic(od_authdb_t *) db;
+	od_net_t *net;
+	od_rrl_t *rrl; /* NULL: rate limiting off */
+} server_t;
+
+typedef struct worker {
+	server_t *srv;
+	unsigned idx;
+	od_arena_t arena;
+} worker_t;
+
+/* Zone loading ------------------------------------------------------ */
+
+typedef struct load_ctx {
+	const char *zone; /* origin text */
+	unsigned errors;
+} load_ctx_t;
+
+static int on_zone_err(const od_zerr_t *e, void *ctx)
+{
+	load_ctx_t *lc = ctx;
+	lc->errors++;
+	od_log_error("zone file error",
+	             "zone=%s file=%s line=%u col=%u "
+	             "error=\"%s\"",
+	             lc->zone, e->file ? e->file : "-", e->line, e->col,
+	             e->msg ? e->msg : od_strerror(e->code));
+	return 1;
+}
+
+/* Findings that make a zone unservable; the others are logged. */
+static bool finding_fatal(od_zcheck_t code)
+{
+	switch (code) {
+	case OD_ZC_NO_SOA:
+	case OD_ZC_MULTI_SOA:
+	case OD_ZC_NO_APEX_NS:
+	case OD_ZC_CNAME_OTHER:
+	case OD_ZC_MULTI_CNAME:
+	case OD_ZC_SYNTAX:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Load one zone; logs every problem with the zone and the line. */
+static int load_zone(const od_auth_zone_conf_t *zc, od_authzone_t **out)
+{
+	char origin[OD_NAME_STRLEN];
+	od_name_to_str(origin, sizeof(origin), zc->origin);
+	load_ctx_t lc = { .zone = origin };
+	od_zload_opts_t lo = { .origin = zc->origin,
+		               .on_err = on_zone_err,
+		               .ctx = &lc };
+	od_zone_t *z = NULL;
+	int r = od_zone_load_file(&z, zc->file, &lo);
+	if (r < 0) {
+		if (lc.errors == 0)
+			od_log_error("cannot load zone",
+			             "zone=%s file=%s error=\"%s\"", origin,
+			             zc->file, od_strerror(r));
+		return r;
+	}
+	size_t errors = 0;
+	r = od_zone_check(z, &errors);
+	bool fatal = r < 0;
+	for (size_t i = 0; r >= 0 && i < z->nfindings; i++) {
+		const od_zfinding_t *f = &z->findings[i];
+		if (f->sev == OD_ZSEV_NOTE)
+			continue;
+		char owner[OD_NAME_STRLEN] = "";
+		if (f->owner)
+			od_name_to_str(owner, sizeof(owner), f->owner);
+		bool bad = f->sev == OD_ZSEV_ERROR && finding_fatal(f->code);
+		fatal = fatal || bad;
+		od_log(bad ? OD_LOG_ERROR : OD_LOG_WARN,
+		       bad ? "zone is not servable" : "zone problem",
+		       "zone=%s file=%s line=%u owner=%s check=%s "
+		       "detail=\"%s\"",
+		       origin, f->file ? f->file : zc->file, f->line,
+		       owner[0] ? owner : "-", od_zcheck_str(f->code),
+		       f->msg ? f->msg : "");
+	}
+	if (fatal) {
+		od_zone_free(z);
+		return OD_EINVAL;
+	}
+	uint32_t serial = 0;
+	od_zone_serial(z, &serial);
+	r = od_authzone_new(out, z);
+	if (r < 0) {
+		od_log_error("cannot index zone", "zone=%s error=\"%s\"",
+		             origin, od_strerror(r));
+		return r;
+	}
+	od_log_info("zone loaded", "zone=%s serial=%u file=%s", origin, serial,
+	            zc->file);
+	return 0;
+}
+
+/*
+ * Build a database for conf. With old (a reload), a zone that fails to
+ * load keeps its old version; without, any failure fails the whole.
+ */
+static int build_db(const od_auth_conf_t *conf, od_authdb_t *old,
+                    od_authdb_t **out)
+{
+	od_authdb_t *db = od_authdb_new();
+	if (db == NULL)
+		return OD_ENOMEM;
+	int failed = 0;
+	for (size_t i = 0; i < conf->nzones; i++) {
+		const od_auth_zone_conf_t *zc = &conf->zones[i];
+		od_authzone_t *az = NULL;
+		int r = load_zone(zc, &az);
+		if (r < 0 && old) {
+			od_authzone_t *prev = od_authdb_get(old, zc->origin);
+			char origin[OD_NAME_STRLEN];
+			od_name_to_str(origin, sizeof(origin), zc->origin);
+			if (prev) {
+				od_log_error("reload failed, old version "
+				             "keeps serving",
+				             "zone=%s serial=%u", origin,
+				             od_authzone_serial(prev));
+				od_authzone_ref(prev);
+				az = prev;
+				r = 0;
+			} else {
+				od_log_error("reload failed, zone not served",
+				             "zone=%s", origin);
+				failed++;
+				continue;
+			}
+		}
+		if (r < 0) {
+			failed++;
+			continue;
+		}
+		r = od_authdb_add(db, az);
+		od_authzone_unref(az);
+		if (r < 0) {
+			od_authdb_free(db);
+			return r;
+		}
+	}
+	if (failed && old == NULL) {
+		od_authdb_free(db);
+		return OD_EINVAL;
+	}
+	*out = db;
+	return 0;
+}
+
+/* Serving ----------------------------------------------------------- */
+
+static void *worker_init(unsigned idx, void *ctx)
+{
+	worker_t *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return NULL;
+	w->srv = ctx;
+	w->idx = idx;
+	od_arena_init(&w->arena, 16384);
+	return w;
+}
+
+static void worker_free(void *wctx, void *ctx)
+{
+	worker_t *w = wctx;
+	(void)ctx;
+	if (w == NULL)
+		return;
+	od_arena_deinit(&w->arena);
+	free(w);
+}
+
+static int handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
+{
+	worker_t *w = wctx;
+	server_t *s = w->srv;
+	const od_authdb_t *db =
+	        atomic_load_explicit(&s->db, memory_order_acquire);
+	od_auth_opts_t opts = { .udp_max = s->conf.udp_max,
+		                .tcp = q->tr == OD_TR_TCP };
+	od_auth_info_t info;
+	int len = od_auth_answer(db, q->wire, q->len, &opts, out, cap,
+	                         &w->arena, &info);
+	od_arena_reset(&w->arena);
+	if (s->rrl && q->tr == OD_TR_UDP && len > 12) {
+		/* The response's question name is uncompressed at 12. */
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		uint64_t now = (uint64_t)ts.tv_sec * 1000 +
+		               (uint64_t)ts.tv_nsec / 1000000;
+		const uint8_t *qname = (out[4] | out[5]) ? out + 12 : NULL;
+		switch (od_rrl_check(s->rrl, q->peer, qname, &info, now)) {
+		case OD_RRL_PASS:
+			break;
+		case OD_RRL_DROP:
+			return 0;
+		case OD_RRL_SLIP:
+			return (int)od_rrl_slip(out, (size_t)len);
+		}
+	}
+	return len;
+}
+
+/* Main -------------------------------------------------------------- */
+
+static int reload(server_t *s)
+{
+	od_log_info("reloading zones", NULL);
+	od_authdb_t *old = atomic_load(&s->db);
+	od_authdb_t *db = NULL;
+	int r = build_db(&s->conf, old, &db);
+	if (r < 0) {
+		od_log_error("reload failed", "error=\"%s\"", od_strerror(r));
+		return r;
+	}
+	atomic_store_explicit(&s->db, db, memory_order_release);
+	od_net_synchronize(s->net);
+	od_authdb_free(old);
+	od_log_info("reload done", "zones=%zu", od_authdb_count(db));
+	return 0;
+}
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "onedot-auth: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	server_t s = { 0 };
+	char err[600];
+	const char *conf_file = NULL, *log_level = NULL, *workers_s = NULL;
+	bool check_only = false;
+	const char **listens = calloc((size_t)argc, sizeof(char *));
+	const char **zones = calloc((size_t)argc, sizeof(char *));
+	size_t nlistens = 0, nzones = 0;
+	int ex = 1;
+	if (listens == NULL || zones == NULL) {
+		fprintf(stderr, "onedot-auth: out of memory\n");
+		return 1;
+	}
+	od_auth_conf_init(&s.conf);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **dst = NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			ex = 0;
+			goto out;
+		} else if (strcmp(a, "--check-config") == 0) {
+			check_only = true;
+			continue;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			dst = &conf_file;
+		} else if (strcmp(a, "--listen") == 0) {
+			dst = &listens[nlistens++];
+		} else if (strcmp(a, "--zone") == 0) {
+			dst = &zones[nzones++];
+		} else if (strcmp(a, "--workers") == 0) {
+			dst = &workers_s;
+		} else if (strcmp(a, "--log-level") == 0) {
+			dst = &log_level;
+		} else {
+			ex = bad_usage("unknown argument '%s'", a);
+			goto out;
+		}
+		if (++i >= argc) {
+			ex = bad_usage("%s needs an argument", a);
+			goto out;
+		}
+		*dst = argv[i];
+	}
+	if (conf_file &&
+	    od_auth_conf_load(&s.conf, conf_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "onedot-auth: %s\n", err);
+		goto out;
+	}
+	if (nlistens) {
+		/* The command line replaces the file's listeners. */
+		s.conf.nlisten = 0;
+		for (size_t i = 0; i < nlistens; i++) {
+			if (od_auth_conf_add_listen(&s.conf, listens[i]) < 0) {
+				ex = bad_usage("--listen '%s': expected ADDR "
+				               "or ADDR@PORT",
+				               listens[i]);
+				goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < nzones; i++) {
+		if (od_auth_conf_add_zone_arg(&s.conf, zones[i], err,
+		                              sizeof(err)) < 0) {
+			ex = bad_usage("%s", err);
+			goto out;
+		}
+	}
+	if (workers_s) {
+		char *end;
+		unsigned long v = strtoul(workers_s, &end, 10);
+		if (*workers_s < '0' || *workers_s > '9' || *end || v > 256) {
+			ex = bad_usage("--workers '%s': expected 0..256",
+			               workers_s);
+			goto out;
+		}
+		s.conf.workers = (unsigned)v;
+	}
+	if (log_level) {
+		od_log_level_t lvl;
+		if (od_log_level_parse(log_level, &lvl) < 0) {
+			ex = bad_usage("--log-level '%s': expected error, "
+			               "warn, info or debug",
+			               log_level);
+			goto out;
+		}
+		s.conf.log_level = (int)lvl;
+	}
+	if (od_auth_conf_finish(&s.conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "onedot-auth: %s\n", err);
+		goto out;
+	}
+	od_log_set_level((od_log_level_t)s.conf.log_level);
+	if (s.conf.nzones == 0)
+		od_log_warn("no zones configured: every query is refused",
+		            NULL);
+
+	od_authdb_t *db = NULL;
+	if (build_db(&s.conf, NULL, &db) < 0) {
+		od_log_error("startup failed: a zone cannot be loaded", NULL);
+		goto out;
+	}
+	atomic_store(&s.db, db);
+	if (check_only) {
+		printf("onedot-auth: configuration ok, %zu zones\n",
+		       od_authdb_count(db));
+		ex = 0;
+		goto out;
+	}
+
+	if (s.conf.rrl) {
+		od_rrl_conf_t rc = { .rate = s.conf.rrl_rate,
+			             .slip = s.conf.rrl_slip,
+			             .v4_prefix = (uint8_t)s.conf.rrl_v4_prefix,
+			             .v6_prefix =
+			                     (uint8_t)s.conf.rrl_v6_prefix };
+		s.rrl = od_rrl_new(&rc);
+		if (s.rrl == NULL) {
+			od_log_error("startup failed: rate limiting", NULL);
+			goto out;
+		}
+		od_log_info("response rate limiting on",
+		            "rate=%u slip=%u ipv4-prefix=%u ipv6-prefix=%u",
+		            rc.rate, rc.slip, rc.v4_prefix, rc.v6_prefix);
+	}
+
+	/* Signals go to the main thread only: block them before the
+	   workers start (they inherit the mask), then wait for them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	od_net_conf_t nc = { .listen = s.conf.listen,
+		             .nlisten = s.conf.nlisten,
+		             .workers = s.conf.workers,
+		             .tcp_idle_ms = s.conf.tcp_idle_ms,
+		             .tcp_max_conns = s.conf.tcp_max_conns,
+		             .handler = handle,
+		             .worker_init = worker_init,
+		             .worker_free = worker_free,
+		             .ctx = &s };
+	if (od_net_start(&s.net, &nc, err, sizeof(err)) < 0) {
+		od_log_error("startup failed", "error=\"%s\"", err);
+		goto out;
+	}
+	for (size_t i = 0; i < s.conf.nlisten; i++) {
+		char a[80];
+		od_sockaddr_str((struct sockaddr *)&s.conf.listen[i].addr, a,
+		                sizeof(a));
+		od_log_info("listening", "addr=%s transports=udp,tcp", a);
+	}
+	od_log_info("started", "zones=%zu workers=%u", od_authdb_count(db),
+	            s.conf.workers);
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			reload(&s);
+			continue;
+		}
+		od_log_info("stopping", "signal=%s",
+		            sig == SIGTERM ? "TERM" : "INT");
+		break;
+	}
+	od_net_stop(s.net);
+	ex = 0;
+out:
+	if (atomic_load(&s.db))
+		od_authdb_free(atomic_load(&s.db));
+	od_rrl_free(s.rrl);
+	od_auth_conf_free(&s.conf);
+	free(listens);
+	free(zones);
+	return ex;
+}
