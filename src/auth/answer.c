@@ -693,6 +693,7 @@ int od_auth_answer(const od_authdb_t *db, const uint8_t *wire, size_t qlen,
 		return error_reply(&q, opts, OD_RCODE_FORMERR, OD_AK_ERROR, out,
 		                   cap, mm, info);
 	}
+	info->tsig = p.tsig != NULL;
 	if (p.opt) {
 		q.edns = true;
 		q.qedns = p.edns;

@@ -73,6 +73,8 @@ typedef struct od_auth_info {
 	uint16_t rcode;
 	bool truncated;
 	bool do_bit;
+	bool tsig; /*!< the query carries a TSIG: the engine does not check
+	                it; the caller verifies and signs (lib/tsig.h) */
 } od_auth_info_t;
 
 /*!

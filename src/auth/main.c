@@ -16,14 +16,23 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+
 #include "auth/answer.h"
 #include "auth/config.h"
+#include "auth/journal.h"
+#include "auth/notify.h"
 #include "auth/rrl.h"
+#include "auth/xfr.h"
 #include "auth/zonedb.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/mm.h"
 #include "lib/name.h"
+#include "lib/pkt.h"
+#include "lib/rrtype.h"
+#include "lib/tsig.h"
 #include "lib/zone/zone.h"
 #include "net/net.h"
 
@@ -47,13 +56,44 @@ static const char usage_text[] =
         "signals: SIGHUP reloads the zones, SIGTERM/SIGINT stop.\n"
         "exit: 0 stopped cleanly, 1 startup failed, 2 usage error\n";
 
+/*
+ * What the workers read, published as one pointer so a zone and its
+ * journal always match: the zone set and, per configured zone (same
+ * index as conf.zones), its journal of differences for IXFR.
+ */
+typedef struct snapshot {
+	od_authdb_t *db;
+	od_journal_t **journals; /* conf.nzones entries, each may be NULL */
+} snapshot_t;
+
 typedef struct server {
 	od_auth_conf_t conf;
-	const char *conf_file;
-	_Atomic(od_authdb_t *) db;
+	_Atomic(snapshot_t *) snap;
 	od_net_t *net;
-	od_rrl_t *rrl; /* NULL: rate limiting off */
+	od_rrl_t *rrl;       /* NULL: rate limiting off */
+	od_tsig_key_t *keys; /* conf.nkeys */
+	od_tsig_keyring_t keyring;
+	od_acl_t *acls; /* per conf zone: allow-transfer */
 } server_t;
+
+static void snapshot_free(snapshot_t *snap, size_t nzones)
+{
+	if (snap == NULL)
+		return;
+	for (size_t i = 0; snap->journals && i < nzones; i++)
+		od_journal_free(snap->journals[i]);
+	free(snap->journals);
+	od_authdb_free(snap->db);
+	free(snap);
+}
+
+static int zone_index(const server_t *s, const uint8_t *origin)
+{
+	for (size_t i = 0; i < s->conf.nzones; i++)
+		if (od_name_cmp(s->conf.zones[i].origin, origin) == 0)
+			return (int)i;
+	return -1;
+}
 
 typedef struct worker {
 	server_t *srv;
@@ -227,18 +267,124 @@ static void worker_free(void *wctx, void *ctx)
 	free(w);
 }
 
+static int emit_msg(void *ctx, const uint8_t *msg, size_t len)
+{
+	return od_net_emit(ctx, msg, len) < 0 ? 1 : 0;
+}
+
+static int answer_xfr(server_t *s, const snapshot_t *snap,
+                      const od_net_query_t *q, const od_auth_info_t *info,
+                      uint8_t *out, size_t cap)
+{
+	const od_zone_t *z = info->zone ? od_authzone_zone(info->zone) : NULL;
+	int zi = z ? zone_index(s, z->origin) : -1;
+	od_xfr_req_t req = { .query = q->wire,
+		             .qlen = q->len,
+		             .peer = q->peer,
+		             .tcp = q->tr == OD_TR_TCP,
+		             .zone = z,
+		             .journal = zi >= 0 ? snap->journals[zi] : NULL,
+		             .acl = zi >= 0 ? &s->acls[zi] : NULL,
+		             .keys = &s->keyring,
+		             .now = (uint64_t)time(NULL),
+		             .emit = emit_msg,
+		             .emit_ctx = (void *)q };
+	od_xfr_info_t xi = { 0 };
+	int len = od_xfr_answer(&req, out, cap, &xi);
+	char origin[OD_NAME_STRLEN] = "-";
+	if (z)
+		od_name_to_str(origin, sizeof(origin), z->origin);
+	static const char *const kinds[] = { "refused", "axfr", "ixfr",
+		                             "up-to-date" };
+	/* No client address: the transfer is named by zone and key. */
+	od_log(xi.kind == OD_XFR_REFUSED ? OD_LOG_WARN : OD_LOG_INFO,
+	       "zone transfer",
+	       "zone=%s type=%s result=%s rcode=%s messages=%zu records=%zu "
+	       "tsig=%s",
+	       origin, xi.qtype == OD_TYPE_IXFR ? "IXFR" : "AXFR",
+	       kinds[xi.kind <= OD_XFR_UPTODATE ? xi.kind : 0],
+	       od_rcode_name(xi.rcode), xi.messages, xi.records,
+	       xi.signed_ ? "yes" : (xi.tsig_error ? "bad" : "no"));
+	return len;
+}
+
+/*
+ * A query with a TSIG (RFC 8945): verify it, answer within the room the
+ * signature leaves, sign the answer; a failed check is NOTAUTH (FORMERR
+ * for a malformed MAC) carrying the TSIG error.
+ */
+static int answer_signed(server_t *s, const snapshot_t *snap, worker_t *w,
+                         const od_net_query_t *q, const od_auth_opts_t *opts,
+                         uint8_t *out, size_t cap, od_auth_info_t *info)
+{
+	od_pkt_t p;
+	od_tsig_ctx_t ctx;
+	uint64_t now = (uint64_t)time(NULL);
+	if (od_pkt_parse(&p, q->wire, q->len, &w->arena.mm,
+	                 OD_PKT_TRAILING_OK) != 0 ||
+	    p.tsig == NULL || p.count[OD_QUESTION] != 1)
+		return 0;
+	int v = od_tsig_verify_query(&ctx, &s->keyring, q->wire, q->len, &p,
+	                             now);
+	size_t space = od_tsig_space(&ctx);
+	size_t limit = cap;
+	if (q->tr == OD_TR_UDP) {
+		size_t client = p.opt ? p.edns.udp_size : 512;
+		limit = client < 512 ? 512 : client;
+		if (limit > s->conf.udp_max)
+			limit = s->conf.udp_max;
+	}
+	if (limit <= space + OD_HDR_LEN)
+		return 0;
+	int len;
+	if (v == 0) {
+		len = od_auth_answer(snap->db, q->wire, q->len, opts, out,
+		                     limit - space, &w->arena, info);
+	} else {
+		const od_question_t *qd = od_pkt_question(&p);
+		od_hdr_t h = { .id = p.hdr.id,
+			       .qr = true,
+			       .opcode = p.hdr.opcode,
+			       .rd = p.hdr.rd };
+		od_pkt_w_t b;
+		len = od_pkt_w_init(&b, out, limit - space, &h);
+		if (len == 0)
+			len = od_pkt_w_question(&b, qd->qname, qd->qtype,
+			                        qd->qclass);
+		od_pkt_w_rcode(&b, v == OD_ETSIG ? OD_RCODE_NOTAUTH
+		                                 : OD_RCODE_FORMERR);
+		if (len == 0)
+			len = od_pkt_w_finish(&b);
+		info->kind = OD_AK_ERROR;
+		if (v != OD_ETSIG)
+			return len > 0 ? len : 0;
+	}
+	if (len <= 0)
+		return 0;
+	len = od_tsig_sign_wire(&ctx, out, (size_t)len, limit, now);
+	return len > 0 ? len : 0;
+}
+
 static int handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 {
 	worker_t *w = wctx;
 	server_t *s = w->srv;
-	const od_authdb_t *db =
-	        atomic_load_explicit(&s->db, memory_order_acquire);
+	const snapshot_t *snap =
+	        atomic_load_explicit(&s->snap, memory_order_acquire);
 	od_auth_opts_t opts = { .udp_max = s->conf.udp_max,
 		                .tcp = q->tr == OD_TR_TCP };
 	od_auth_info_t info;
-	int len = od_auth_answer(db, q->wire, q->len, &opts, out, cap,
+	int len = od_auth_answer(snap->db, q->wire, q->len, &opts, out, cap,
 	                         &w->arena, &info);
 	od_arena_reset(&w->arena);
+	if (info.kind == OD_AK_XFR)
+		return answer_xfr(s, snap, q, &info, out, cap);
+	if (info.kind == OD_AK_NOTIFY)
+		return od_notify_answer(q->wire, q->len, out, cap);
+	if (info.tsig && len > 0) {
+		len = answer_signed(s, snap, w, q, &opts, out, cap, &info);
+		od_arena_reset(&w->arena);
+	}
 	if (s->rrl && q->tr == OD_TR_UDP && len > 12) {
 		/* The response's question name is uncompressed at 12. */
 		struct timespec ts;
@@ -260,20 +406,211 @@ static int handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 
 /* Main -------------------------------------------------------------- */
 
+/* NOTIFY one secondary (a thread of its own: it blocks on retries). */
+typedef struct notify_job {
+	od_notify_req_t req;
+	struct sockaddr_storage to, from;
+	uint8_t origin[OD_NAME_MAXLEN];
+	uint8_t soa[512];
+	char zone[OD_NAME_STRLEN];
+	char target[80];
+	uint32_t serial;
+} notify_job_t;
+
+static void *notify_thread(void *arg)
+{
+	notify_job_t *j = arg;
+	od_notify_result_t res = { 0 };
+	char err[200] = "";
+	int r = od_notify_send(&j->req, &res, err, sizeof(err));
+	if (r == 0)
+		od_log(res.rcode == OD_RCODE_NOERROR ? OD_LOG_INFO
+		                                     : OD_LOG_WARN,
+		       "notify answered",
+		       "zone=%s serial=%u secondary=%s "
+		       "rcode=%s tries=%u",
+		       j->zone, j->serial, j->target, od_rcode_name(res.rcode),
+		       res.tries);
+	else
+		od_log_warn("notify failed",
+		            "zone=%s serial=%u secondary=%s "
+		            "error=\"%s\"",
+		            j->zone, j->serial, j->target,
+		            err[0] ? err : od_strerror(r));
+	free(j);
+	return NULL;
+}
+
+static void send_notifies(server_t *s, size_t zi, const od_zone_t *z)
+{
+	const od_auth_zone_conf_t *zc = &s->conf.zones[zi];
+	const od_zrrset_t *soa = od_zone_soa(z);
+	if (soa == NULL || soa->count != 1 || soa->rrs[0]->len > 512)
+		return;
+	for (size_t i = 0; i < zc->nnotify; i++) {
+		notify_job_t *j = calloc(1, sizeof(*j));
+		if (j == NULL)
+			return;
+		const od_listen_t *to = &zc->notify[i];
+		memcpy(&j->to, &to->addr, to->len);
+		memcpy(j->origin, z->origin, od_name_len(z->origin));
+		memcpy(j->soa, soa->rrs[0]->data, soa->rrs[0]->len);
+		od_name_to_str(j->zone, sizeof(j->zone), z->origin);
+		od_sockaddr_str((const struct sockaddr *)&to->addr, j->target,
+		                sizeof(j->target));
+		od_zone_serial(z, &j->serial);
+		j->req = (od_notify_req_t){ .to = (struct sockaddr *)&j->to,
+			                    .tolen = to->len,
+			                    .origin = j->origin,
+			                    .soa = j->soa,
+			                    .soa_len = soa->rrs[0]->len,
+			                    .soa_ttl = soa->ttl };
+		/* From our own listen address, so the secondary sees the
+		   primary it knows (port 0: any). */
+		for (size_t k = 0; k < s->conf.nlisten; k++) {
+			const od_listen_t *l = &s->conf.listen[k];
+			if (l->addr.ss_family != to->addr.ss_family)
+				continue;
+			memcpy(&j->from, &l->addr, l->len);
+			if (j->from.ss_family == AF_INET)
+				((struct sockaddr_in *)&j->from)->sin_port = 0;
+			else
+				((struct sockaddr_in6 *)&j->from)->sin6_port =
+				        0;
+			j->req.from = (struct sockaddr *)&j->from;
+			j->req.fromlen = l->len;
+			break;
+		}
+		pthread_t t;
+		pthread_attr_t at;
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &at, notify_thread, j) != 0) {
+			od_log_warn("notify not sent", "zone=%s error=\"%s\"",
+			            j->zone, "cannot start a thread");
+			free(j);
+		}
+		pthread_attr_destroy(&at);
+	}
+}
+
+/*
+ * The journal of zone zi in the new snapshot: the old one moved over
+ * when the serial is unchanged, the old one plus the difference when it
+ * went up, none when it went down or the difference cannot be made (the
+ * next IXFR is then answered in full). Returns whether the serial went up.
+ */
+static bool next_journal(server_t *s, size_t zi, snapshot_t *old,
+                         snapshot_t *snap)
+{
+	const od_authzone_t *oaz =
+	        od_authdb_get(old->db, s->conf.zones[zi].origin);
+	const od_authzone_t *naz =
+	        od_authdb_get(snap->db, s->conf.zones[zi].origin);
+	if (naz == NULL)
+		return false;
+	if (oaz == NULL || oaz == naz ||
+	    od_authzone_serial(oaz) == od_authzone_serial(naz)) {
+		/* Same version (or one that cannot be told apart by its
+		   serial): the history stays valid. */
+		snap->journals[zi] = oaz ? old->journals[zi] : NULL;
+		old->journals[zi] = oaz ? NULL : old->journals[zi];
+		return false;
+	}
+	char origin[OD_NAME_STRLEN];
+	od_name_to_str(origin, sizeof(origin), s->conf.zones[zi].origin);
+	od_jdiff_t *d = NULL;
+	int r = od_journal_diff(&d, od_authzone_zone(oaz),
+	                        od_authzone_zone(naz));
+	if (r == 0)
+		r = od_journal_add(&snap->journals[zi], old->journals[zi], d,
+		                   NULL);
+	if (r == OD_ERANGE)
+		od_log_warn("serial went down: secondaries keep the old "
+		            "version until they transfer in full",
+		            "zone=%s old=%u new=%u", origin,
+		            od_authzone_serial(oaz), od_authzone_serial(naz));
+	else if (r < 0)
+		od_log_warn("no journal entry for this change",
+		            "zone=%s error=\"%s\"", origin, od_strerror(r));
+	return r != OD_ERANGE;
+}
+
 static int reload(server_t *s)
 {
 	od_log_info("reloading zones", NULL);
-	od_authdb_t *old = atomic_load(&s->db);
-	od_authdb_t *db = NULL;
-	int r = build_db(&s->conf, old, &db);
+	snapshot_t *old = atomic_load(&s->snap);
+	snapshot_t *snap = calloc(1, sizeof(*snap));
+	if (snap == NULL ||
+	    (snap->journals = calloc(s->conf.nzones + 1,
+	                             sizeof(*snap->journals))) == NULL) {
+		free(snap);
+		od_log_error("reload failed", "error=\"%s\"",
+		             od_strerror(OD_ENOMEM));
+		return OD_ENOMEM;
+	}
+	int r = build_db(&s->conf, old->db, &snap->db);
 	if (r < 0) {
 		od_log_error("reload failed", "error=\"%s\"", od_strerror(r));
+		snapshot_free(snap, s->conf.nzones);
 		return r;
 	}
-	atomic_store_explicit(&s->db, db, memory_order_release);
+	bool *changed = calloc(s->conf.nzones + 1, sizeof(bool));
+	for (size_t i = 0; i < s->conf.nzones; i++) {
+		bool up = next_journal(s, i, old, snap);
+		if (changed)
+			changed[i] = up;
+	}
+	atomic_store_explicit(&s->snap, snap, memory_order_release);
 	od_net_synchronize(s->net);
-	od_authdb_free(old);
-	od_log_info("reload done", "zones=%zu", od_authdb_count(db));
+	snapshot_free(old, s->conf.nzones);
+	for (size_t i = 0; changed && i < s->conf.nzones; i++) {
+		const od_authzone_t *az =
+		        od_authdb_get(snap->db, s->conf.zones[i].origin);
+		if (changed[i] && az)
+			send_notifies(s, i, od_authzone_zone(az));
+	}
+	free(changed);
+	od_log_info("reload done", "zones=%zu", od_authdb_count(snap->db));
+	return 0;
+}
+
+/* Keys and transfer ACLs from the configuration. */
+static int setup_xfr(server_t *s)
+{
+	char err[300];
+	s->keys = calloc(s->conf.nkeys + 1, sizeof(*s->keys));
+	s->acls = calloc(s->conf.nzones + 1, sizeof(*s->acls));
+	if (s->keys == NULL || s->acls == NULL) {
+		od_log_error("startup failed", "error=\"%s\"",
+		             od_strerror(OD_ENOMEM));
+		return OD_ENOMEM;
+	}
+	for (size_t i = 0; i < s->conf.nkeys; i++) {
+		const od_auth_key_conf_t *k = &s->conf.keys[i];
+		if (od_tsig_key_set(&s->keys[i], k->name, k->algorithm,
+		                    k->secret, err, sizeof(err)) < 0) {
+			fprintf(stderr, "onedot-auth: keys[%zu] (%s): %s\n", i,
+			        k->name, err);
+			return OD_EINVAL;
+		}
+	}
+	s->keyring = (od_tsig_keyring_t){ .keys = s->keys, .n = s->conf.nkeys };
+	for (size_t i = 0; i < s->conf.nzones; i++) {
+		const od_auth_zone_conf_t *zc = &s->conf.zones[i];
+		for (size_t a = 0; a < zc->nallow_transfer; a++) {
+			if (od_acl_add(&s->acls[i], zc->allow_transfer[a], err,
+			               sizeof(err)) < 0) {
+				char o[OD_NAME_STRLEN];
+				od_name_to_str(o, sizeof(o), zc->origin);
+				fprintf(stderr,
+				        "onedot-auth: zone %s: allow-transfer "
+				        "'%s': %s\n",
+				        o, zc->allow_transfer[a], err);
+				return OD_EINVAL;
+			}
+		}
+	}
 	return 0;
 }
 
@@ -383,12 +720,24 @@ int main(int argc, char **argv)
 		od_log_warn("no zones configured: every query is refused",
 		            NULL);
 
-	od_authdb_t *db = NULL;
-	if (build_db(&s.conf, NULL, &db) < 0) {
+	if (setup_xfr(&s) < 0)
+		goto out;
+	snapshot_t *snap = calloc(1, sizeof(*snap));
+	if (snap == NULL ||
+	    (snap->journals = calloc(s.conf.nzones + 1,
+	                             sizeof(*snap->journals))) == NULL) {
+		free(snap);
+		od_log_error("startup failed", "error=\"%s\"",
+		             od_strerror(OD_ENOMEM));
+		goto out;
+	}
+	if (build_db(&s.conf, NULL, &snap->db) < 0) {
+		snapshot_free(snap, s.conf.nzones);
 		od_log_error("startup failed: a zone cannot be loaded", NULL);
 		goto out;
 	}
-	atomic_store(&s.db, db);
+	atomic_store(&s.snap, snap);
+	od_authdb_t *db = snap->db;
 	if (check_only) {
 		printf("onedot-auth: configuration ok, %zu zones\n",
 		       od_authdb_count(db));
@@ -458,8 +807,13 @@ int main(int argc, char **argv)
 	od_net_stop(s.net);
 	ex = 0;
 out:
-	if (atomic_load(&s.db))
-		od_authdb_free(atomic_load(&s.db));
+	snapshot_free(atomic_load(&s.snap), s.conf.nzones);
+	for (size_t i = 0; s.acls && i < s.conf.nzones; i++)
+		od_acl_clear(&s.acls[i]);
+	free(s.acls);
+	if (s.keys)
+		OPENSSL_cleanse(s.keys, (s.conf.nkeys + 1) * sizeof(*s.keys));
+	free(s.keys);
 	od_rrl_free(s.rrl);
 	od_auth_conf_free(&s.conf);
 	free(listens);
