@@ -44,7 +44,7 @@ configure = $(CMAKE) -S . -B $(1) --log-level=WARNING -DONEDOT_WERROR=ON $(2)
 FORMAT_FILES = $(shell find src tests bench -path '*/corpus' -prune -o \
 	-type f \( -name '*.c' -o -name '*.h' \) -print 2>/dev/null)
 
-.PHONY: all deps build check check-asan fuzz fuzz-run bench demo clean \
+.PHONY: all deps build check check-asan fuzz fuzz-run bench bench-auth demo clean \
 	format format-check
 
 all: build
@@ -77,10 +77,17 @@ fuzz-run: fuzz
 bench: deps
 	@$(call configure,build-release,$(RELEASE_CMAKE))
 	@$(CMAKE) --build build-release -j$(JOBS) --target bench_wire \
-		bench_dnssec onedot-zone
+		bench_dnssec onedot-zone onedot-auth
 	@bench/run-wire
 	@bench/zone/run
 	@bench/dnssec/run
+	@bench/auth/run
+
+# onedot-auth next to NSD and Knot DNS only (needs root: port 53).
+bench-auth: deps
+	@$(call configure,build-release,$(RELEASE_CMAKE))
+	@$(CMAKE) --build build-release -j$(JOBS) --target onedot-auth
+	@bench/auth/run
 
 demo: build
 	@echo

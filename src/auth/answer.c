@@ -538,6 +538,17 @@ static int lookup(ans_t *a, const uint8_t *name, uint16_t qtype,
 			break;
 	}
 	ql--;
+	/* Most names asked for exist: one lookup settles a name whose
+	   flags say no cut or DNAME lies between it and the apex. */
+	if (ql > ol + 1) {
+		const od_znode_t *n = find_live(a, name);
+		if (n && !(n->flags &
+		           (OD_ZN_OCCLUDED | OD_ZN_BELOW_CUT | OD_ZN_GLUE))) {
+			if ((n->flags & OD_ZN_DELEG) && qtype != OD_TYPE_DS)
+				return referral(a, n);
+			return exact(a, n, name, qtype, NULL, next);
+		}
+	}
 	for (int d = ol; d <= ql; d++) {
 		const od_znode_t *n = d == ol ? z->apex
 		                              : find_live(a, sfx[ql - d]);

@@ -25,6 +25,8 @@
 #define OD_NET_MSG_MIN 12
 /*! Batches drained per readiness event before other sockets get a turn. */
 #define OD_NET_UDP_ROUNDS 8
+/* UDP socket buffers asked for (bytes; the kernel caps them). */
+#define OD_NET_UDP_SOCKBUF (4 * 1024 * 1024)
 /*! How long od_net_stop lets connections flush queued answers. */
 #define OD_NET_STOP_GRACE_MS 1000
 
@@ -94,6 +96,9 @@ typedef struct od_net_worker {
 	struct od_udp_slot *slots;
 	uint8_t *rbuf; /*!< batch * OD_NET_MSG_MAX, owned */
 	uint8_t *abuf; /*!< batch * OD_NET_MSG_MAX, owned */
+	const struct od_udp_sock *armed_for; /*!< socket the receive slots
+	                                          are set up for */
+	unsigned armed_used; /*!< slots the last recvmmsg filled */
 
 	/* TCP state (tcp.c). */
 	uint8_t *tcp_answer;                     /*!< OD_NET_MSG_MAX, owned */

@@ -107,6 +107,13 @@ static int open_sock(const od_net_t *n, const od_listen_t *l, int type,
 			rc = set_int(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
 	}
 	if (rc == 0 && type == SOCK_DGRAM) {
+		/* A burst larger than the default buffer (about 200 KiB) is
+		   lost before a worker sees it; the kernel caps the request at
+		   net.core.rmem_max / wmem_max. Best effort. */
+		(void)set_int(fd, SOL_SOCKET, SO_RCVBUF, OD_NET_UDP_SOCKBUF);
+		(void)set_int(fd, SOL_SOCKET, SO_SNDBUF, OD_NET_UDP_SOCKBUF);
+	}
+	if (rc == 0 && type == SOCK_DGRAM) {
 		/* Never fragment answers by path MTU learnt from (possibly
 		   forged) ICMP; large answers go out at the interface MTU.
 		   Best effort: older kernels lack OMIT. */

@@ -129,6 +129,23 @@ static void send_all(struct od_udp_sock *s, unsigned count)
 	}
 }
 
+/* Arm receive slot i: recvmmsg rewrites the lengths it fills in. */
+static void arm_slot(od_net_worker_t *w, const struct od_udp_sock *s,
+                     unsigned i)
+{
+	w->riov[i].iov_base = w->rbuf + (size_t)i * OD_NET_MSG_MAX;
+	w->riov[i].iov_len = OD_NET_MSG_MAX;
+	w->rmsg[i].msg_hdr = (struct msghdr){
+		.msg_name = &w->slots[i].peer,
+		.msg_namelen = sizeof(w->slots[i].peer),
+		.msg_iov = &w->riov[i],
+		.msg_iovlen = 1,
+		.msg_control = s->pktinfo ? w->slots[i].rctl.buf : NULL,
+		.msg_controllen = s->pktinfo ? sizeof(w->slots[i].rctl.buf) : 0,
+	};
+	w->rmsg[i].msg_len = 0;
+}
+
 /* One recvmmsg batch. \return datagrams received. */
 static unsigned drain_batch(struct od_udp_sock *s)
 {
@@ -136,23 +153,21 @@ static unsigned drain_batch(struct od_udp_sock *s)
 	const od_net_conf_t *conf = &w->net->conf;
 	const od_listen_t *l = &w->net->bound[s->li];
 	unsigned batch = conf->udp_batch;
-	for (unsigned i = 0; i < batch; i++) {
-		w->riov[i].iov_base = w->rbuf + (size_t)i * OD_NET_MSG_MAX;
-		w->riov[i].iov_len = OD_NET_MSG_MAX;
-		w->rmsg[i].msg_hdr = (struct msghdr){
-			.msg_name = &w->slots[i].peer,
-			.msg_namelen = sizeof(w->slots[i].peer),
-			.msg_iov = &w->riov[i],
-			.msg_iovlen = 1,
-			.msg_control = s->pktinfo ? w->slots[i].rctl.buf : NULL,
-			.msg_controllen =
-			        s->pktinfo ? sizeof(w->slots[i].rctl.buf) : 0,
-		};
-		w->rmsg[i].msg_len = 0;
+	/* Only the slots the last batch used need arming again (a worker's
+	   slots are shared by its sockets, whose pktinfo may differ). */
+	if (w->armed_for != s) {
+		for (unsigned i = 0; i < batch; i++)
+			arm_slot(w, s, i);
+		w->armed_for = s;
+		w->armed_used = 0;
 	}
+	for (unsigned i = 0; i < w->armed_used; i++)
+		arm_slot(w, s, i);
+	w->armed_used = 0;
 	int r = recvmmsg(s->fd, w->rmsg, batch, MSG_DONTWAIT, NULL);
 	if (r <= 0)
 		return 0;
+	w->armed_used = (unsigned)r;
 	OD_STAT_ADD(w, udp_queries, r);
 
 	unsigned nsend = 0;
@@ -205,9 +220,12 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	if (status < 0 || s->w->stopping)
 		return;
 	/* Level-triggered: what is left after these rounds comes back on
-	   the next loop iteration, after the other sockets had a turn. */
+	   the next loop iteration, after the other sockets had a turn. A
+	   short batch is not the end: queries that arrived while it was
+	   answered are read at once, which under load saves a trip through
+	   epoll and the scheduler; an empty read ends the rounds. */
 	for (int round = 0; round < OD_NET_UDP_ROUNDS; round++)
-		if (drain_batch(s) < s->w->net->conf.udp_batch)
+		if (drain_batch(s) == 0)
 			break;
 }
 

@@ -100,33 +100,33 @@ static const uint8_t *arena_name(od_zone_t *z, const uint8_t *name)
 }
 
 /* Hash table of nodes: open addressing, linear probing. */
-static od_znode_t **slot_of(od_znode_t **table, size_t tsize,
-                            const uint8_t *name, uint32_t h)
+static od_zslot_t *slot_of(od_zslot_t *table, size_t tsize, const uint8_t *name,
+                           uint32_t h)
 {
 	size_t mask = tsize - 1;
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		od_znode_t *n = table[i];
-		if (n == NULL ||
-		    (n->hash == h && od_name_equal(n->owner, name)))
-			return &table[i];
+		od_zslot_t *sl = &table[i];
+		if (sl->node == NULL ||
+		    (sl->hash == h && od_name_equal(sl->node->owner, name)))
+			return sl;
 	}
 }
 
 static int table_grow(od_zone_t *z)
 {
 	size_t nsize = z->tsize * 2;
-	od_znode_t **nt = calloc(nsize, sizeof(*nt));
+	od_zslot_t *nt = calloc(nsize, sizeof(*nt));
 	if (nt == NULL)
 		return OD_ENOMEM;
 	for (size_t i = 0; i < z->tsize; i++) {
-		od_znode_t *n = z->table[i];
-		if (n == NULL)
+		od_zslot_t sl = z->table[i];
+		if (sl.node == NULL)
 			continue;
 		size_t mask = nsize - 1;
-		size_t j = n->hash & mask;
-		while (nt[j])
+		size_t j = sl.hash & mask;
+		while (nt[j].node)
 			j = (j + 1) & mask;
-		nt[j] = n;
+		nt[j] = sl;
 	}
 	free(z->table);
 	z->table = nt;
@@ -137,9 +137,9 @@ static int table_grow(od_zone_t *z)
 static od_znode_t *node_get(od_zone_t *z, const uint8_t *owner)
 {
 	uint32_t h = od_name_hash(owner);
-	od_znode_t **slot = slot_of(z->table, z->tsize, owner, h);
-	if (*slot)
-		return *slot;
+	od_zslot_t *slot = slot_of(z->table, z->tsize, owner, h);
+	if (slot->node)
+		return slot->node;
 	/* Keep the load factor under 1/2. */
 	if ((z->nnodes + 1) * 2 > z->tsize) {
 		if (table_grow(z) != 0)
@@ -164,7 +164,7 @@ static od_znode_t *node_get(od_zone_t *z, const uint8_t *owner)
 	if (n->owner == NULL)
 		return NULL;
 	n->hash = h;
-	*slot = n;
+	*slot = (od_zslot_t){ .node = n, .hash = h };
 	z->nodes[z->nnodes++] = n;
 	return n;
 }
@@ -563,7 +563,7 @@ const od_znode_t *od_zone_find(const od_zone_t *z, const uint8_t *name)
 {
 	if (z == NULL || name == NULL)
 		return NULL;
-	return *slot_of(z->table, z->tsize, name, od_name_hash(name));
+	return slot_of(z->table, z->tsize, name, od_name_hash(name))->node;
 }
 
 const od_zrrset_t *od_znode_rrset(const od_znode_t *n, uint16_t type)

@@ -152,6 +152,13 @@ typedef struct od_zone_stats {
 	size_t nodes;
 } od_zone_stats_t;
 
+/*! Internal: a hash table slot; the hash is kept next to the pointer so a
+    probe that does not match never touches the node. */
+typedef struct od_zslot {
+	od_znode_t *node; /*!< NULL: empty */
+	uint32_t hash;
+} od_zslot_t;
+
 typedef struct od_zone {
 	od_arena_t arena;               /*!< owns everything below */
 	uint8_t origin[OD_NAME_MAXLEN]; /*!< apex name */
@@ -162,7 +169,7 @@ typedef struct od_zone {
 	                              finalize (arena) */
 	size_t nnodes;
 	size_t nodecap;          /*!< internal */
-	od_znode_t **table;      /*!< internal: hash table (malloc, owned) */
+	struct od_zslot *table;  /*!< internal: hash table (malloc, owned) */
 	size_t tsize;            /*!< internal: slots, a power of two */
 	od_zfinding_t *findings; /*!< nfindings (malloc, owned): loader
 	                              findings, then od_zone_check's */
