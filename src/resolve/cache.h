@@ -21,7 +21,18 @@
  * (expired entries first, then least recently used).
  *
  * Time is a parameter (seconds, monotonic or wall as the caller likes,
- * but the same clock for every call), so tests control it.
+ * but the same clock for every call), so tests control it. An entry
+ * stored at now with TTL t is live while the clock is below now + t.
+ *
+ * Keys: names are compared case-insensitively and kept lower-cased, so
+ * the owner a lookup returns is the lower-cased one. An RRset and a
+ * NODATA entry for the same (name, type) share one slot and compete by
+ * rank (the newer of equal rank wins); NXDOMAIN has a slot of its own
+ * per name. Only class IN is cached. Meta and query types (0, OPT,
+ * 128-255) are refused.
+ *
+ * Threading: every function may be called from any thread at the same
+ * time, except odr_cache_free.
  */
 #ifndef OD_RESOLVE_CACHE_H
 #define OD_RESOLVE_CACHE_H
@@ -45,16 +56,27 @@ typedef enum odr_rank {
 } odr_rank_t;
 
 typedef struct odr_cache_conf {
-	size_t max_bytes;    /*!< memory budget (0: 64 MiB) */
-	unsigned shards;     /*!< power of two (0: 64) */
-	uint32_t ttl_min;    /*!< floor (0: none) */
-	uint32_t ttl_max;    /*!< ceiling (0: 86400) */
+	size_t max_bytes;     /*!< memory budget (0: 64 MiB) */
+	unsigned shards;      /*!< power of two (0: 64) */
+	uint32_t ttl_min;     /*!< floor (0: none) */
+	uint32_t ttl_max;     /*!< ceiling (0: 86400) */
 	uint32_t neg_ttl_max; /*!< ceiling for negative entries (0: 10800) */
 } odr_cache_conf_t;
 
 typedef struct odr_cache odr_cache_t;
 
+/*!
+ * Check a configuration (after the 0 defaults are applied).
+ * \return NULL when usable, else a message saying what is wrong (shards
+ *         not a power of two or over 65536, ttl_min over ttl_max, less
+ *         than 4 KiB of budget per shard).
+ */
+const char *odr_cache_conf_error(const odr_cache_conf_t *conf);
+
+/*! A new empty cache; conf NULL means all defaults. NULL when conf is
+ *  unusable (see odr_cache_conf_error) or memory runs out. */
 odr_cache_t *odr_cache_new(const odr_cache_conf_t *conf);
+/*! Free the cache and every entry. No other call may be running. */
 void odr_cache_free(odr_cache_t *c);
 
 /*!
@@ -64,25 +86,36 @@ void odr_cache_free(odr_cache_t *c);
 typedef struct odr_rrset {
 	const uint8_t *owner; /*!< wire name */
 	uint16_t type, rclass;
-	uint32_t ttl;         /*!< remaining, on lookup */
+	uint32_t ttl; /*!< remaining, on lookup */
 	odr_rank_t rank;
 	uint16_t count, nsigs;
-	od_rr_t *rrs;         /*!< count records (owner/type/ttl filled) */
-	od_rr_t *sigs;        /*!< nsigs RRSIG records */
+	od_rr_t *rrs;  /*!< count records (owner/type/ttl filled) */
+	od_rr_t *sigs; /*!< nsigs RRSIG records */
 } odr_rrset_t;
 
 /*!
  * Store set (copied) at time now. Replaces a cached RRset of the same
  * owner/type/class only when set->rank >= the cached rank or the cached
- * one has expired. \return 0 (stored), 1 (kept the better cached one),
- * OD_ENOMEM, OD_EINVAL.
+ * one has expired. Only set->owner, type, rclass (must be IN), ttl, rank
+ * and the records' RDATA are read; the record TTLs are not.
+ * The TTL stored is set->ttl lowered to each RRSIG's original TTL, then
+ * clamped into [ttl_min, ttl_max]; when that is 0 nothing is stored
+ * (and 0 is returned). Storing an RRset also drops an NXDOMAIN cached
+ * for its owner when that is not of a higher rank.
+ * \return 0 (stored), 1 (kept the better cached one), OD_ENOMEM,
+ *         OD_EINVAL (no records, class not IN, meta type, bad name or
+ *         rank, an RRSIG shorter than its fixed part or covering another
+ *         type), OD_ELIMIT (the entry alone exceeds a shard's budget).
  */
 int odr_cache_put(odr_cache_t *c, const odr_rrset_t *set, uint64_t now);
 
 /*!
  * Look up owner/type (class IN). On a hit the RRset is copied into mm
  * (owner, records, sigs) and 0 is returned; OD_ENOMEM; 1 for a miss
- * (absent or expired).
+ * (absent, expired, or a NODATA entry: see odr_cache_get_neg).
+ * The copy is one allocation starting at out->rrs (the records, then
+ * the sigs, then owner and RDATA), so od_mm_free(mm, out->rrs) releases
+ * it. Every record's ttl is the remaining TTL, at least 1.
  */
 int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
                   uint64_t now, od_mm_t *mm, odr_rrset_t *out);
@@ -91,21 +124,29 @@ int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
  *  for type), with the SOA of the zone that said so. */
 typedef struct odr_neg {
 	uint16_t rcode;
-	const uint8_t *zone;  /*!< SOA owner */
-	const uint8_t *soa;   /*!< SOA RDATA */
+	const uint8_t *zone; /*!< SOA owner */
+	const uint8_t *soa;  /*!< SOA RDATA */
 	uint16_t soa_len;
-	uint32_t ttl;         /*!< remaining, on lookup */
+	uint32_t ttl; /*!< remaining, on lookup */
 	odr_rank_t rank;
 } odr_neg_t;
 
-/*! Store a negative answer for qname/qtype. \return as odr_cache_put. */
+/*!
+ * Store a negative answer for qname/qtype (qtype is ignored for
+ * NXDOMAIN). neg->rcode must be 0 or 3, zone and soa (soa_len > 0) are
+ * required; the TTL stored is min(neg->ttl, neg_ttl_max) (the caller has
+ * already taken min(SOA TTL, MINIMUM)). A NODATA competes by rank with
+ * an RRset cached for qname/qtype. \return as odr_cache_put.
+ */
 int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
                       const odr_neg_t *neg, uint64_t now);
 
 /*!
  * Negative lookup for qname/qtype: NODATA for that type, NXDOMAIN for the
- * name, or NXDOMAIN for an ancestor (RFC 8020). On a hit *out is filled
- * (copied into mm) and 0 returned; 1 for a miss.
+ * name, or NXDOMAIN for an ancestor (RFC 8020; the root is not tried).
+ * On a hit *out is filled (copied into mm) and 0 returned; 1 for a miss;
+ * OD_ENOMEM. The copy is one allocation starting at out->zone (then the
+ * SOA RDATA). out->ttl is at least 1.
  */
 int odr_cache_get_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
                       uint64_t now, od_mm_t *mm, odr_neg_t *out);
@@ -114,11 +155,39 @@ int odr_cache_get_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
  *  name below it. \return entries removed. */
 size_t odr_cache_flush(odr_cache_t *c, const uint8_t *name, bool subtree);
 
+/*!
+ * Counters: hits/misses count odr_cache_get calls, neg_hits/neg_misses
+ * odr_cache_get_neg calls; inserts counts stored entries; evictions the
+ * entries removed to make room (expired or least recently used). bytes
+ * is the accounted size of the entries (headers and data, not the hash
+ * tables or allocator overhead).
+ */
 typedef struct odr_cache_stats {
 	uint64_t hits, misses, inserts, evictions;
 	size_t entries, bytes;
+	uint64_t neg_hits, neg_misses;
 } odr_cache_stats_t;
 
+/*! Sum the counters of every shard (each read under its lock). */
 void odr_cache_stats(odr_cache_t *c, odr_cache_stats_t *out);
+
+/*! Callback of odr_cache_walk: one of set or neg is non-NULL. */
+typedef int (*odr_cache_walk_cb)(const odr_rrset_t *set, const odr_neg_t *neg,
+                                 const uint8_t *qname, uint16_t qtype,
+                                 void *ctx);
+
+/*!
+ * Call cb for every entry live at now (for dumps and "cache show"),
+ * shard by shard, most recently used first within a shard. For an RRset
+ * qname/qtype are its owner and type; for a negative entry the name and
+ * type it answers (qtype 0 for NXDOMAIN). Everything cb gets points into
+ * the cache and is valid only during the call; cb runs under the shard's
+ * lock, so it must be quick and must not call into the cache.
+ * Does not change the LRU order or the counters.
+ * \return 0, the first non-zero cb result (which stops the walk), or
+ *         OD_ENOMEM.
+ */
+int odr_cache_walk(odr_cache_t *c, odr_cache_walk_cb cb, void *ctx,
+                   uint64_t now);
 
 #endif
