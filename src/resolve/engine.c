@@ -1,0 +1,621 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The request lifecycle, the layer table and the phase driver; the cache
+ * layer and the client's answer.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/error.h"
+#include "lib/rrtype.h"
+#include "resolve/internal.h"
+
+/* Our own UDP payload limit for answers (DNS flag day 2020). */
+#define ANSWER_UDP_MAX 1232
+
+static odr_state_t cache_begin(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
+{
+	return odr_cache_answer(r, t, now_ms);
+}
+
+/* Validation comes with its own issue: the slot passes answers through. */
+static odr_state_t validate_finish(odr_req_t *r, odr_task_t *t, odr_state_t st)
+{
+	(void)r;
+	(void)t;
+	return st;
+}
+
+static odr_state_t post_finish(odr_req_t *r, odr_task_t *t, odr_state_t st)
+{
+	(void)r;
+	(void)t;
+	return st;
+}
+
+/* The layers, in phase order. localroot is an empty slot for now. */
+static const odr_layer_t layers[] = {
+	{ "cache", ODR_PH_CACHE, cache_begin, NULL, NULL, NULL },
+	{ "localroot", ODR_PH_LOCALROOT, NULL, NULL, NULL, NULL },
+	{ "iterate", ODR_PH_ITERATE, odr_iter_begin, odr_iter_produce,
+	  odr_iter_consume, NULL },
+	{ "validate", ODR_PH_VALIDATE, NULL, NULL, NULL, validate_finish },
+	{ "post", ODR_PH_POST, NULL, NULL, NULL, post_finish },
+};
+#define NLAYERS (sizeof(layers) / sizeof(layers[0]))
+
+static bool settled(odr_state_t st)
+{
+	return st == ODR_DONE || st == ODR_FAIL;
+}
+
+odr_state_t odr_task_fail(odr_req_t *r, odr_task_t *t, const char *why,
+                          uint16_t ede)
+{
+	if (t == r->root && r->fail == NULL) {
+		r->fail = why;
+		r->fail_ede = ede;
+	}
+	t->state = ODR_FAIL;
+	return ODR_FAIL;
+}
+
+void odr_req_fatal(odr_req_t *r, const char *why, uint16_t ede)
+{
+	if (r->fail == NULL) {
+		r->fail = why;
+		r->fail_ede = ede;
+	}
+	r->fatal = true;
+}
+
+bool odr_task_add(odr_task_t *t, od_rr_t *rrs, size_t n)
+{
+	if (t->nans >= ODR_MAX_GROUPS || n == 0 || n > UINT16_MAX)
+		return false;
+	t->ans[t->nans].rrs = rrs;
+	t->ans[t->nans].n = (uint16_t)n;
+	t->nans++;
+	return true;
+}
+
+void odr_store_rrset(odr_req_t *r, const od_rr_t *rrs, size_t n,
+                     odr_rank_t rank, uint64_t now_ms)
+{
+	if (n == 0 || n > UINT16_MAX || r->env->cache == NULL)
+		return;
+	/* RFC 2181 §5.2: one TTL per RRset; the lowest is the safe one. */
+	uint32_t ttl = rrs[0].ttl;
+	for (size_t i = 1; i < n; i++)
+		if (rrs[i].ttl < ttl)
+			ttl = rrs[i].ttl;
+	odr_rrset_t set = {
+		.owner = rrs[0].owner,
+		.type = rrs[0].type,
+		.rclass = rrs[0].rclass,
+		.ttl = ttl,
+		.rank = rank,
+		.count = (uint16_t)n,
+		.rrs = (od_rr_t *)rrs,
+	};
+	(void)odr_cache_put(r->env->cache, &set, odr_now_s(now_ms));
+}
+
+/* Data that only a referral or the additional section vouched for is not
+ * given to clients as an answer (RFC 2181 §5.4.1); sub-requests may use
+ * it (glue addresses). */
+static bool usable(const odr_task_t *t, const odr_rrset_t *s)
+{
+	return t->depth > 0 || s->rank >= ODR_RANK_ANSWER;
+}
+
+odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
+{
+	odr_cache_t *c = r->env->cache;
+	od_mm_t *mm = &r->arena.mm;
+	uint64_t now = odr_now_s(now_ms);
+	if (c == NULL)
+		return ODR_PRODUCE;
+	for (;;) {
+		odr_rrset_t s;
+		if (odr_cache_get(c, t->qname, t->qtype, now, mm, &s) == 0 &&
+		    s.count > 0 && usable(t, &s)) {
+			if (!odr_task_add(t, s.rrs, s.count))
+				return odr_task_fail(r, t, "answer too long",
+				                     OD_EDE_OTHER);
+			t->rcode = OD_RCODE_NOERROR;
+			t->from_cache = true;
+			return ODR_DONE;
+		}
+		if (t->qtype != OD_TYPE_CNAME &&
+		    odr_cache_get(c, t->qname, OD_TYPE_CNAME, now, mm, &s) ==
+		            0 &&
+		    s.count > 0 && usable(t, &s) && s.rrs[0].rdlen > 0) {
+			if (++t->chain > r->conf.max_chain ||
+			    !odr_task_add(t, s.rrs, 1))
+				return odr_task_fail(r, t,
+				                     "CNAME chain too long",
+				                     OD_EDE_OTHER);
+			od_name_copy(t->qname, s.rrs[0].rdata);
+			continue;
+		}
+		odr_neg_t neg;
+		if (odr_cache_get_neg(c, t->qname, t->qtype, now, mm, &neg) ==
+		    0) {
+			t->rcode = neg.rcode;
+			if (neg.soa != NULL && neg.zone != NULL) {
+				od_rr_t *soa = od_mm_calloc(mm, sizeof(*soa));
+				if (soa != NULL) {
+					soa->owner = neg.zone;
+					soa->type = OD_TYPE_SOA;
+					soa->rclass = OD_CLASS_IN;
+					soa->ttl = neg.ttl;
+					soa->rdata = neg.soa;
+					soa->rdlen = neg.soa_len;
+					t->soa.rrs = soa;
+					t->soa.n = 1;
+				}
+			}
+			t->from_cache = true;
+			return ODR_DONE;
+		}
+		return ODR_PRODUCE;
+	}
+}
+
+/* Phase driver. */
+
+static odr_state_t run_begin(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
+{
+	odr_state_t st = ODR_PRODUCE;
+	for (size_t i = 0; i < NLAYERS; i++) {
+		if (layers[i].begin == NULL)
+			continue;
+		st = layers[i].begin(r, t, now_ms);
+		if (settled(st))
+			break;
+	}
+	if (!settled(st))
+		st = ODR_PRODUCE;
+	t->state = st;
+	return st;
+}
+
+static odr_state_t run_finish(odr_req_t *r, odr_task_t *t)
+{
+	odr_state_t st = t->state;
+	for (size_t i = 0; i < NLAYERS; i++)
+		if (layers[i].finish != NULL)
+			st = layers[i].finish(r, t, st);
+	if (!settled(st))
+		st = ODR_FAIL;
+	t->state = st;
+	return st;
+}
+
+/* Pop settled tasks off the stack, handing each to its parent.
+ * \return true when the client's task is settled. */
+static bool unwind(odr_req_t *r)
+{
+	while (r->ntasks > 0) {
+		odr_task_t *t = r->stack[r->ntasks - 1];
+		/* A request-wide limit ends every task. */
+		if (r->fatal)
+			t->state = ODR_FAIL;
+		if (!settled(t->state))
+			return false;
+		run_finish(r, t);
+		r->ntasks--;
+		if (t->parent != NULL)
+			odr_iter_sub_done(r, t->parent, t);
+	}
+	r->done = true;
+	return true;
+}
+
+static odr_task_t *task_new(odr_req_t *r, odr_task_t *parent,
+                            const uint8_t *name, uint16_t type)
+{
+	odr_task_t *t = od_mm_calloc(&r->arena.mm, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->parent = parent;
+	t->depth = parent ? parent->depth + 1 : 0;
+	od_name_copy(t->qname, name);
+	t->qtype = type;
+	t->state = ODR_PRODUCE;
+	t->sub_ns = -1;
+	t->retry_srv = -1;
+	return t;
+}
+
+bool odr_sub_push(odr_req_t *r, odr_task_t *t, const uint8_t *name,
+                  uint16_t type, uint64_t now_ms)
+{
+	if (t->depth + 1 > r->conf.max_depth ||
+	    r->ntasks >= ODR_MAX_DEPTH_CAP + 1)
+		return false;
+	/* The same question further down the stack would loop. */
+	for (size_t i = 0; i < r->ntasks; i++) {
+		const odr_task_t *o = r->stack[i];
+		if (o->qtype == type && od_name_equal(o->qname, name))
+			return false;
+	}
+	odr_task_t *sub = task_new(r, t, name, type);
+	if (sub == NULL)
+		return false;
+	r->stack[r->ntasks++] = sub;
+	run_begin(r, sub, now_ms);
+	return true;
+}
+
+/* Lifecycle. */
+
+static uint32_t def_u32(uint32_t v, uint32_t def)
+{
+	return v ? v : def;
+}
+
+odr_req_t *odr_req_new(const odr_env_t *env)
+{
+	static const odr_conf_t defaults;
+	if (env == NULL || env->random == NULL)
+		return NULL;
+	odr_req_t *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	od_arena_init(&r->arena, 0);
+	r->env = env;
+	r->conf = env->conf != NULL ? *env->conf : defaults;
+	r->conf.edns_size =
+	        (uint16_t)def_u32(r->conf.edns_size, ODR_DEF_EDNS_SIZE);
+	r->conf.max_upstream =
+	        def_u32(r->conf.max_upstream, ODR_DEF_MAX_UPSTREAM);
+	r->conf.max_ns_resolve =
+	        def_u32(r->conf.max_ns_resolve, ODR_DEF_MAX_NS_RESOLVE);
+	r->conf.max_chain = def_u32(r->conf.max_chain, ODR_DEF_MAX_CHAIN);
+	if (r->conf.max_chain > ODR_MAX_CHAIN_CAP)
+		r->conf.max_chain = ODR_MAX_CHAIN_CAP;
+	r->conf.max_depth = def_u32(r->conf.max_depth, ODR_DEF_MAX_DEPTH);
+	if (r->conf.max_depth > ODR_MAX_DEPTH_CAP)
+		r->conf.max_depth = ODR_MAX_DEPTH_CAP;
+	r->conf.max_time_ms = def_u32(r->conf.max_time_ms, ODR_DEF_MAX_TIME_MS);
+	if (r->conf.edns_size < OD_EDNS_MIN_UDP)
+		r->conf.edns_size = OD_EDNS_MIN_UDP;
+	return r;
+}
+
+void odr_req_free(odr_req_t *r)
+{
+	if (r == NULL)
+		return;
+	od_arena_deinit(&r->arena);
+	free(r);
+}
+
+static odr_state_t early(odr_req_t *r, uint16_t rcode)
+{
+	r->early = true;
+	r->early_rcode = rcode;
+	r->done = true;
+	return ODR_DONE;
+}
+
+odr_state_t odr_req_begin(odr_req_t *r, const uint8_t *q, size_t qlen,
+                          uint64_t now_ms)
+{
+	r->begin_ms = now_ms;
+	if (q == NULL || qlen < OD_HDR_LEN) {
+		r->drop = true;
+		r->done = true;
+		return ODR_DONE;
+	}
+	r->cq = od_mm_dup(&r->arena.mm, q, qlen);
+	if (r->cq == NULL) {
+		r->drop = true;
+		r->done = true;
+		return ODR_DONE;
+	}
+	r->cqlen = qlen;
+	od_hdr_t h;
+	od_hdr_unpack(&h, q);
+	/* Never answer an answer (that is how forwarding loops start). */
+	if (h.qr) {
+		r->drop = true;
+		r->done = true;
+		return ODR_DONE;
+	}
+	if (od_pkt_parse(&r->cpkt, r->cq, qlen, &r->arena.mm, 0) != 0)
+		return early(r, OD_RCODE_FORMERR);
+	r->parsed = true;
+	if (r->cpkt.opt != NULL) {
+		r->client_edns = true;
+		r->client_udp = r->cpkt.edns.udp_size;
+	}
+	/* The question is echoed in every answer that has one. */
+	r->have_question = r->cpkt.count[OD_QUESTION] == 1;
+	if (h.opcode != OD_OPCODE_QUERY)
+		return early(r, OD_RCODE_NOTIMP);
+	if (!r->have_question)
+		return early(r, OD_RCODE_FORMERR);
+	const od_question_t *qd = od_pkt_question(&r->cpkt);
+	if (r->client_edns && r->cpkt.edns.version != 0)
+		return early(r, OD_RCODE_BADVERS);
+	if (qd->qclass != OD_CLASS_IN)
+		return early(r, OD_RCODE_REFUSED);
+	switch (qd->qtype) {
+	case OD_TYPE_OPT:
+		return early(r, OD_RCODE_FORMERR);
+	case 251: /* IXFR */
+	case 252: /* AXFR */
+	case 253: /* MAILB */
+	case 254: /* MAILA */
+		return early(r, OD_RCODE_NOTIMP);
+	default:
+		break;
+	}
+	odr_task_t *t = task_new(r, NULL, qd->qname, qd->qtype);
+	if (t == NULL) {
+		r->fail = "out of memory";
+		return early(r, OD_RCODE_SERVFAIL);
+	}
+	r->root = t;
+	r->stack[r->ntasks++] = t;
+	run_begin(r, t, now_ms);
+	if (unwind(r))
+		return ODR_DONE;
+	return ODR_PRODUCE;
+}
+
+static bool over_time(odr_req_t *r, uint64_t now_ms)
+{
+	return now_ms > r->begin_ms &&
+	       now_ms - r->begin_ms > r->conf.max_time_ms;
+}
+
+odr_state_t odr_req_produce(odr_req_t *r, uint64_t now_ms, odr_send_t *out)
+{
+	if (r->done)
+		return ODR_DONE;
+	while (!unwind(r)) {
+		if (over_time(r, now_ms)) {
+			odr_req_fatal(r, "time limit exceeded",
+			              OD_EDE_NO_REACHABLE_AUTH);
+			continue;
+		}
+		odr_task_t *t = r->stack[r->ntasks - 1];
+		odr_state_t st = ODR_FAIL;
+		bool any = false;
+		for (size_t i = 0; i < NLAYERS; i++) {
+			if (layers[i].produce == NULL)
+				continue;
+			any = true;
+			st = layers[i].produce(r, t, now_ms, out);
+			if (st != ODR_DONE)
+				break;
+		}
+		if (!any)
+			st = odr_task_fail(r, t, "no layer can resolve",
+			                   OD_EDE_OTHER);
+		switch (st) {
+		case ODR_PRODUCE:
+			if (r->upstream >= r->conf.max_upstream) {
+				r->q.active = false;
+				odr_req_fatal(r, "too many upstream queries",
+				              OD_EDE_OTHER);
+				continue;
+			}
+			r->upstream++;
+			return ODR_PRODUCE;
+		case ODR_YIELD:
+			/* A sub-request is on top now; loop to run it. A
+			 * layer that yields without one would spin. */
+			if (r->stack[r->ntasks - 1] == t)
+				odr_task_fail(r, t,
+				              "yield without a sub-request",
+				              OD_EDE_OTHER);
+			continue;
+		case ODR_DONE:
+		case ODR_FAIL:
+			t->state = st;
+			continue;
+		default:
+			odr_task_fail(r, t, "layer returned a bad state",
+			              OD_EDE_OTHER);
+			continue;
+		}
+	}
+	return ODR_DONE;
+}
+
+static bool same_addr(const struct sockaddr_storage *a,
+                      const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	/* Typed copies: no access through casts of another struct type. */
+	if (b->sa_family == AF_INET) {
+		struct sockaddr_in x, y;
+		memcpy(&x, a, sizeof(x));
+		memcpy(&y, b, sizeof(y));
+		return x.sin_port == y.sin_port &&
+		       x.sin_addr.s_addr == y.sin_addr.s_addr;
+	}
+	if (b->sa_family == AF_INET6) {
+		struct sockaddr_in6 x, y;
+		memcpy(&x, a, sizeof(x));
+		memcpy(&y, b, sizeof(y));
+		return x.sin6_port == y.sin6_port &&
+		       memcmp(&x.sin6_addr, &y.sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+/* Does the answer belong to the query in flight? Error answers may come
+ * without the question (servers that cannot parse ours). */
+static bool matches(const odr_req_t *r, const od_pkt_t *p)
+{
+	if (!p->hdr.qr || p->hdr.opcode != OD_OPCODE_QUERY)
+		return false;
+	if (p->count[OD_QUESTION] == 0)
+		return p->rcode != OD_RCODE_NOERROR &&
+		       p->rcode != OD_RCODE_NXDOMAIN;
+	if (p->count[OD_QUESTION] != 1)
+		return false;
+	const od_question_t *qd = &p->qd[0];
+	if (qd->qtype != r->q.qtype || qd->qclass != OD_CLASS_IN)
+		return false;
+	if (r->conf.use_0x20) {
+		size_t n = od_name_len(r->q.qname);
+		return od_name_len(qd->qname) == n &&
+		       memcmp(qd->qname, r->q.qname, n) == 0;
+	}
+	return od_name_equal(qd->qname, r->q.qname);
+}
+
+odr_state_t odr_req_consume(odr_req_t *r, const uint8_t *resp, size_t len,
+                            const struct sockaddr *from, uint64_t now_ms)
+{
+	if (r->done)
+		return ODR_DONE;
+	if (!r->q.active)
+		return ODR_PRODUCE;
+	odr_answer_t a = { 0 };
+	od_pkt_t pkt;
+	if (resp != NULL) {
+		if (len < OD_HDR_LEN)
+			return ODR_CONSUME;
+		if (from != NULL && !same_addr(&r->q.addr, from))
+			return ODR_CONSUME;
+		od_hdr_t h;
+		od_hdr_unpack(&h, resp);
+		if (h.id != r->q.id || !h.qr)
+			return ODR_CONSUME;
+		/* Parsed into the arena: answer records may end up in the
+		 * client's answer. */
+		if (od_pkt_parse(&pkt, resp, len, &r->arena.mm,
+		                 OD_PKT_TRAILING_OK) == 0) {
+			if (!matches(r, &pkt))
+				return ODR_CONSUME;
+			a.pkt = &pkt;
+		} else {
+			a.malformed = true;
+		}
+		uint64_t d = now_ms >= r->q.sent_ms ? now_ms - r->q.sent_ms : 0;
+		a.rtt_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	} else {
+		r->timeouts++;
+	}
+	odr_task_t *t = r->q.task;
+	if (r->ntasks == 0 || t != r->stack[r->ntasks - 1]) {
+		r->q.active = false;
+		return ODR_PRODUCE;
+	}
+	odr_state_t st = ODR_PRODUCE;
+	for (size_t i = 0; i < NLAYERS; i++) {
+		if (layers[i].consume == NULL)
+			continue;
+		st = layers[i].consume(r, t, &a, now_ms);
+		if (settled(st))
+			break;
+	}
+	r->q.active = false;
+	if (settled(st))
+		t->state = st;
+	if (unwind(r))
+		return ODR_DONE;
+	return ODR_PRODUCE;
+}
+
+/* The client's answer. */
+
+static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
+                        bool records)
+{
+	od_hdr_t ch;
+	od_hdr_unpack(&ch, r->cq);
+	od_hdr_t h = {
+		.id = ch.id,
+		.opcode = ch.opcode,
+		.qr = true,
+		.rd = ch.rd,
+		.cd = ch.cd,
+		.ra = true,
+	};
+	od_pkt_w_t b;
+	if (od_pkt_w_init(&b, out, max, &h) != 0)
+		return 0;
+	od_edns_t e;
+	if (r->client_edns) {
+		od_edns_init(&e, ANSWER_UDP_MAX);
+		if (rcode == OD_RCODE_SERVFAIL && r->fail != NULL)
+			(void)od_edns_add_ede(&e, &r->arena.mm, r->fail_ede,
+			                      r->fail, strlen(r->fail));
+		if (od_pkt_w_edns(&b, &e) != 0 && rcode > 15)
+			return 0;
+	}
+	if (r->have_question) {
+		const od_question_t *qd = od_pkt_question(&r->cpkt);
+		if (od_pkt_w_question(&b, qd->qname, qd->qtype, qd->qclass) !=
+		    0)
+			return 0;
+	}
+	if (records) {
+		const odr_task_t *t = r->root;
+		for (size_t i = 0; i < t->nans; i++)
+			if (od_pkt_w_rrset(&b, OD_ANSWER, t->ans[i].rrs,
+			                   t->ans[i].n) != 0)
+				break;
+		if (t->soa.n > 0 && !b.tc)
+			(void)od_pkt_w_rrset(&b, OD_AUTHORITY, t->soa.rrs,
+			                     t->soa.n);
+	}
+	od_pkt_w_rcode(&b, rcode);
+	int n = od_pkt_w_finish(&b);
+	return n > 0 ? n : 0;
+}
+
+int odr_req_finish(odr_req_t *r, uint8_t *out, size_t cap, bool tcp)
+{
+	if (r == NULL || out == NULL || r->drop || r->cq == NULL)
+		return 0;
+	size_t max = OD_PKT_MAXLEN;
+	if (!tcp) {
+		max = OD_PKT_UDP_MAXLEN;
+		if (r->client_edns && r->client_udp > max)
+			max = r->client_udp > ANSWER_UDP_MAX ? ANSWER_UDP_MAX
+			                                     : r->client_udp;
+	}
+	if (max > cap)
+		max = cap;
+	if (r->early)
+		return write_answer(r, out, max, r->early_rcode, false);
+	if (r->root == NULL)
+		return 0;
+	if (!r->done || r->root->state != ODR_DONE) {
+		if (r->fail == NULL)
+			r->fail = r->done ? "resolution failed"
+			                  : "resolution not finished";
+		return write_answer(r, out, max, OD_RCODE_SERVFAIL, false);
+	}
+	return write_answer(r, out, max, r->root->rcode, true);
+}
+
+void odr_req_info(const odr_req_t *r, odr_req_info_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (r == NULL)
+		return;
+	out->upstream = r->upstream;
+	out->timeouts = r->timeouts;
+	out->fail = r->fail;
+	if (r->early) {
+		out->rcode = r->early_rcode;
+	} else if (r->root != NULL && r->done && r->root->state == ODR_DONE) {
+		out->rcode = r->root->rcode;
+		out->cached = r->upstream == 0 && r->root->from_cache;
+	} else if (r->root != NULL) {
+		out->rcode = OD_RCODE_SERVFAIL;
+	}
+}
