@@ -552,16 +552,11 @@ static odr_state_t min_answer(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 	const uint8_t *qs = r->q.qname;
 	const uint8_t *zone = t->cut->name;
 	if (p->rcode == OD_RCODE_NXDOMAIN) {
-		/* RFC 8020: nothing exists below a name that does not
-		 * exist, so the full name does not either; an answer that
-		 * does not prove it (not authoritative, no SOA) is suspect:
-		 * ask the full question instead (RFC 9156 §2.3). */
-		if (p->hdr.aa && find_soa(p, qs, zone) != NULL) {
-			report(r, t, i, ODR_OK, rtt, now_ms);
-			odr_state_t st = negative(r, t, p, qs,
-			                          OD_RCODE_NXDOMAIN, now_ms);
-			return st;
-		}
+		/* RFC 8020 would let the walk end here, but servers that
+		 * answer NXDOMAIN for empty non-terminals exist, and an
+		 * unvalidated NXDOMAIN for a shorter name cannot tell them
+		 * apart: ask the full question once at the same server
+		 * (RFC 9156 §2.3 allows it), whose answer then settles it. */
 		report(r, t, i, ODR_OK, rtt, now_ms);
 		t->no_min = true;
 		t->retry_srv = i;
