@@ -53,6 +53,16 @@ struct od_tcp_listener {
 
 struct od_tcp_conn;
 
+/*! A deferred query (net.h). */
+struct od_net_pending {
+	struct od_net_worker *w;
+	od_transport_t tr;
+	struct od_udp_sock *udp;  /*!< UDP: the socket it came to */
+	struct od_tcp_conn *conn; /*!< TCP: counted in conn->deferred */
+	struct sockaddr_storage peer, local;
+	socklen_t peerlen;
+};
+
 /*! Counters; written by the worker alone (relaxed), read by anyone. */
 struct od_net_wstats {
 	_Atomic uint64_t udp_queries, udp_answers, udp_send_errors;
@@ -107,6 +117,13 @@ typedef struct od_net_worker {
 	unsigned nconns;
 	uv_tcp_t reject; /*!< closes what cannot be served (no memory) */
 	bool reject_busy;
+	/*! Connections to process again on the next loop turn (a deferred
+	    query was dropped, so held-back queries may go). Later, never
+	    inside od_net_drop(): the handler must not be re-entered from
+	    the daemon's own callbacks. */
+	struct od_tcp_conn *kick_head;
+	uv_timer_t kick_timer;
+	bool kick_init;
 
 	struct od_net_wstats stats;
 } od_net_worker_t;
@@ -131,6 +148,12 @@ void od_tcp_worker_free(od_net_worker_t *w);
 int od_tcp_start(struct od_tcp_listener *l, char *err, size_t errlen);
 /*! Begin closing every connection (stop): flush, then close. */
 void od_tcp_stop_all(od_net_worker_t *w);
+
+/* Deferred answers, per transport (udp.c, tcp.c). */
+int od_udp_reply(struct od_net_pending *p, const uint8_t *msg, size_t len);
+void od_tcp_defer(struct od_net_pending *p);
+int od_tcp_reply(struct od_net_pending *p, const uint8_t *msg, size_t len);
+void od_tcp_drop(struct od_net_pending *p);
 
 /* net.c */
 /*! Mark the start and end of a batch of handler calls. */

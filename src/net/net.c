@@ -222,7 +222,13 @@ static void stop_worker(od_net_worker_t *w)
 
 static void on_stop(uv_async_t *a)
 {
-	stop_worker(a->data);
+	od_net_worker_t *w = a->data;
+	const od_net_conf_t *c = &w->net->conf;
+	/* First, so answers the daemon completes now still find their
+	   connections open. */
+	if (c->worker_stop)
+		c->worker_stop(w->wctx, c->ctx);
+	stop_worker(w);
 }
 
 static void *worker_main(void *arg)
@@ -458,6 +464,67 @@ void od_net_stop(od_net_t *n)
 		if (n->w[k].thread_started)
 			pthread_join(n->w[k].thread, NULL);
 	net_free(n);
+}
+
+od_net_pending_t *od_net_defer(const od_net_query_t *q)
+{
+	od_net_worker_t *w = cur_worker;
+	if (q == NULL || w == NULL || od_fails(q->worker != w->idx) ||
+	    q->peerlen > sizeof(struct sockaddr_storage))
+		return NULL;
+	od_net_pending_t *p = malloc(sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	*p = (od_net_pending_t){ .w = w, .tr = q->tr, .peerlen = q->peerlen };
+	memcpy(&p->peer, q->peer, q->peerlen);
+	size_t llen = q->local->sa_family == AF_INET
+	                      ? sizeof(struct sockaddr_in)
+	                      : sizeof(struct sockaddr_in6);
+	memcpy(&p->local, q->local, llen);
+	if (q->tr == OD_TR_UDP) {
+		p->udp = q->conn;
+	} else {
+		p->conn = q->conn;
+		od_tcp_defer(p);
+	}
+	return p;
+}
+
+int od_net_reply(od_net_pending_t *p, const uint8_t *msg, size_t len)
+{
+	if (p == NULL || p->w != cur_worker || msg == NULL ||
+	    len > OD_NET_MSG_MAX)
+		return OD_EINVAL;
+	int rc = p->tr == OD_TR_UDP ? od_udp_reply(p, msg, len)
+	                            : od_tcp_reply(p, msg, len);
+	free(p);
+	return rc;
+}
+
+void od_net_drop(od_net_pending_t *p)
+{
+	if (p == NULL || od_fails(p->w != cur_worker))
+		return;
+	if (p->tr == OD_TR_TCP)
+		od_tcp_drop(p);
+	free(p);
+}
+
+od_transport_t od_net_pending_transport(const od_net_pending_t *p)
+{
+	return p->tr;
+}
+
+struct uv_loop_s *od_net_loop(const od_net_query_t *q)
+{
+	if (q == NULL || cur_worker == NULL || q->worker != cur_worker->idx)
+		return NULL;
+	return &cur_worker->loop;
+}
+
+struct uv_loop_s *od_net_current_loop(void)
+{
+	return cur_worker ? &cur_worker->loop : NULL;
 }
 
 int od_net_bound(const od_net_t *n, size_t i, struct sockaddr_storage *out)

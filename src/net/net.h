@@ -38,13 +38,29 @@
  * answer with od_net_emit() (zone transfers); they are held in memory
  * until written, up to tcp_max_queued bytes per connection.
  *
+ * Deferred answers: a handler that cannot answer at once (the resolver
+ * waiting for upstream servers) calls od_net_defer(q), keeps the handle
+ * and returns OD_NET_DEFER; later the same worker thread (from a callback
+ * on its loop, od_net_loop()) completes it with od_net_reply() or
+ * od_net_drop(). Over UDP the answer leaves from the listening socket the
+ * query came to (from the query's destination address on a wildcard
+ * socket). Over TCP deferred queries count towards tcp_max_pending, their
+ * answers go out in the order they are completed (RFC 7766 §6.2.1.1
+ * allows answers out of order), and the connection waits for them before
+ * closing after the client's EOF or a failing handler; a connection that
+ * closes for another reason (error, idle, client reset, tcp_max_conns)
+ * turns the handle's reply into a no-op. The synchronous path does not
+ * change: a handler that answers at once costs what it did before.
+ *
  * Reclamation: data the handler reads (a zone set, a config) may be
  * replaced by another thread: publish the new pointer atomically, call
  * od_net_synchronize(), then free the old one. Every handler call that
  * could have seen the old pointer has returned by then. Workers never
  * wait for it: each counts its batches of handler calls (odd while one
  * runs) and the synchronizer waits until every counter is even or has
- * moved on.
+ * moved on. Only handler calls are covered: code the daemon runs in its
+ * own callbacks on a worker's loop (deferred work) must not read such
+ * data, or must protect it otherwise.
  */
 #ifndef OD_NET_NET_H
 #define OD_NET_NET_H
@@ -84,15 +100,22 @@ typedef struct od_net_query {
 	const struct sockaddr *local; /*!< the listen address it came to */
 	od_transport_t tr;
 	unsigned worker; /*!< worker index, 0..workers-1 */
-	void *conn;      /*!< internal: the TCP connection, for od_net_emit */
+	void *conn;      /*!< internal: the TCP connection or UDP socket */
 } od_net_query_t;
+
+/*!
+ * Handler return value: the answer was deferred with od_net_defer() and
+ * will be given later (distinct from every error code).
+ */
+#define OD_NET_DEFER (-0x40000000)
 
 /*!
  * Answer q into out (cap bytes: 65535 for both transports; over UDP the
  * handler keeps the answer within the client's limit itself).
  * wctx is what worker_init returned for this worker.
  * \return the answer's length, 0 (or negative) to send nothing; over TCP,
- *         a negative return also closes the connection.
+ *         a negative return also closes the connection; OD_NET_DEFER
+ *         after od_net_defer(q): the answer comes later.
  */
 typedef int (*od_net_handler_fn)(void *wctx, const od_net_query_t *q,
                                  uint8_t *out, size_t cap);
@@ -104,6 +127,51 @@ typedef int (*od_net_handler_fn)(void *wctx, const od_net_query_t *q,
  *         connection: the caller should stop).
  */
 int od_net_emit(const od_net_query_t *q, const uint8_t *msg, size_t len);
+
+/*!
+ * A deferred query: a copy of the client's address, the local address
+ * and the transport, plus (TCP) a reference to the connection. Owned by
+ * the caller of od_net_defer() until od_net_reply() or od_net_drop(),
+ * which free it; every handle must get one of them, in the worker thread
+ * that made it (at the latest from worker_stop or worker_free).
+ */
+typedef struct od_net_pending od_net_pending_t;
+
+/*!
+ * Defer the answer to q (call from the handler, which then returns
+ * OD_NET_DEFER).
+ * \return the handle, or NULL when out of memory (the handler should then
+ *         answer at once, e.g. SERVFAIL).
+ */
+od_net_pending_t *od_net_defer(const od_net_query_t *q);
+
+/*!
+ * Send the answer to a deferred query (msg is copied; at most 65535
+ * bytes) and free p. Call from the worker thread that deferred it.
+ * \return 0 (sent or queued), -EPIPE (the TCP connection is gone: nothing
+ *         sent), OD_ENOMEM, or a send error (UDP, e.g. -EAGAIN when the
+ *         socket buffer is full), and p is freed in each of these cases;
+ *         OD_EINVAL when p is NULL, msg is NULL or too long, or this is
+ *         not p's worker thread: then nothing is done (p stays valid).
+ */
+int od_net_reply(od_net_pending_t *p, const uint8_t *msg, size_t len);
+
+/*! Answer nothing to a deferred query and free p (NULL: no-op). */
+void od_net_drop(od_net_pending_t *p);
+
+/*! The transport a deferred query came over. */
+od_transport_t od_net_pending_transport(const od_net_pending_t *p);
+
+struct uv_loop_s;
+/*!
+ * The libuv loop of the worker serving q (valid in the handler and for
+ * the worker's life): the daemon runs its own sockets and timers on it,
+ * in the worker's thread.
+ */
+struct uv_loop_s *od_net_loop(const od_net_query_t *q);
+/*! The loop of the worker running in this thread (from worker_init,
+ *  worker_stop, worker_free or a handler), or NULL in other threads. */
+struct uv_loop_s *od_net_current_loop(void);
 
 typedef struct od_net_conf {
 	const od_listen_t *listen; /*!< UDP and TCP on each */
@@ -125,6 +193,14 @@ typedef struct od_net_conf {
 	size_t tcp_max_queued;
 	/*! Bind with IP_FREEBIND (addresses not yet on the machine). */
 	bool freebind;
+	/*!
+	 * Called in each worker thread when od_net_stop() begins, before
+	 * the listeners close; may be NULL. The worker's loop runs until
+	 * every handle on it is closed, so the daemon closes its own here
+	 * (and may complete or drop its deferred queries: answers given
+	 * now still go out).
+	 */
+	void (*worker_stop)(void *wctx, void *ctx);
 } od_net_conf_t;
 
 typedef struct od_net od_net_t;

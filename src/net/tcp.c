@@ -21,10 +21,16 @@ struct od_tcp_conn {
 	size_t rlen, rcap;
 	unsigned inflight; /*!< answers queued, not yet written */
 	unsigned writes;   /*!< write requests queued (answers + emitted) */
+	unsigned deferred; /*!< od_net_pending_t handles on it (each also
+	                        counted in inflight until completed) */
 	bool reading;
 	bool eof;      /*!< the client finished sending */
 	bool draining; /*!< handle nothing more; close once written */
-	bool closing;  /*!< uv_close called; freed in its callback */
+	bool closing;  /*!< uv_close called; freed in its callback, or by
+	                    the last deferred handle after it */
+	bool closed;   /*!< the close callback ran (handle gone) */
+	bool kicked;   /*!< in the worker's kick list */
+	struct od_tcp_conn *kick_next;
 	struct sockaddr_storage peer, local;
 	socklen_t peerlen;
 };
@@ -75,19 +81,41 @@ static void touch(struct od_tcp_conn *c)
 	}
 }
 
-/* Once stopping, the timer goes when the last connection does. */
+static void close_timers(od_net_worker_t *w)
+{
+	if (w->timer_init && !uv_is_closing((uv_handle_t *)&w->idle_timer))
+		uv_close((uv_handle_t *)&w->idle_timer, NULL);
+	if (w->kick_init && !uv_is_closing((uv_handle_t *)&w->kick_timer))
+		uv_close((uv_handle_t *)&w->kick_timer, NULL);
+}
+
+/* Once stopping, the timers go when the last connection does. */
 static void maybe_finish(od_net_worker_t *w)
 {
-	if (w->stopping && w->nconns == 0 && w->timer_init &&
-	    !uv_is_closing((uv_handle_t *)&w->idle_timer))
-		uv_close((uv_handle_t *)&w->idle_timer, NULL);
+	if (w->stopping && w->nconns == 0)
+		close_timers(w);
 }
 
 static void close_cb(uv_handle_t *h)
 {
 	struct od_tcp_conn *c = h->data;
 	free(c->rbuf);
-	free(c);
+	c->rbuf = NULL;
+	c->closed = true;
+	/* Deferred handles still point here: the last one frees it. */
+	if (c->deferred == 0)
+		free(c);
+}
+
+static void kick_unlink(struct od_tcp_conn *c)
+{
+	struct od_tcp_conn **pp = &c->w->kick_head;
+	while (*pp && *pp != c)
+		pp = &(*pp)->kick_next;
+	if (*pp)
+		*pp = c->kick_next;
+	c->kicked = false;
+	c->kick_next = NULL;
 }
 
 static void conn_close(struct od_tcp_conn *c)
@@ -95,6 +123,8 @@ static void conn_close(struct od_tcp_conn *c)
 	if (c->closing)
 		return;
 	c->closing = true;
+	if (c->kicked)
+		kick_unlink(c);
 	lru_unlink(c);
 	c->w->nconns--;
 	/* Pending writes are cancelled (write_cb runs) before close_cb. */
@@ -138,7 +168,8 @@ static void set_reading(struct od_tcp_conn *c, bool on)
 /* Closes the connection once nothing more will be handled or sent. */
 static void maybe_close_drained(struct od_tcp_conn *c)
 {
-	if (!c->closing && (c->eof || c->draining) && c->writes == 0)
+	if (!c->closing && (c->eof || c->draining) && c->writes == 0 &&
+	    c->deferred == 0)
 		conn_close(c);
 }
 
@@ -256,6 +287,8 @@ static void process(struct od_tcp_conn *c)
 		off += 2 + mlen;
 		if (c->closing)
 			break;
+		if (alen == OD_NET_DEFER)
+			continue;
 		if (alen < 0 || od_fails(alen > OD_NET_MSG_MAX)) {
 			/* The handler gave up on this client: send what
 			   is queued, then close. */
@@ -379,6 +412,11 @@ int od_tcp_worker_init(od_net_worker_t *w)
 		return rc;
 	w->idle_timer.data = w;
 	w->timer_init = true;
+	rc = uv_timer_init(&w->loop, &w->kick_timer);
+	if (rc != 0)
+		return rc;
+	w->kick_timer.data = w;
+	w->kick_init = true;
 	return 0;
 }
 
@@ -424,10 +462,76 @@ void od_tcp_stop_all(od_net_worker_t *w)
 	if (uv_is_closing((uv_handle_t *)&w->idle_timer))
 		return;
 	if (w->nconns == 0)
-		uv_close((uv_handle_t *)&w->idle_timer, NULL);
+		close_timers(w);
 	else
 		uv_timer_start(&w->idle_timer, grace_cb, OD_NET_STOP_GRACE_MS,
 		               0);
+}
+
+static void kick_cb(uv_timer_t *t)
+{
+	od_net_worker_t *w = t->data;
+	while (w->kick_head) {
+		struct od_tcp_conn *c = w->kick_head;
+		w->kick_head = c->kick_next;
+		c->kick_next = NULL;
+		c->kicked = false;
+		/* Closing connections left the list in conn_close. */
+		process(c);
+	}
+}
+
+void od_tcp_defer(struct od_net_pending *p)
+{
+	struct od_tcp_conn *c = p->conn;
+	c->deferred++;
+	/* Counts as an answer not yet written (tcp_max_pending). */
+	c->inflight++;
+}
+
+/* The handle p lets go of its connection. \return false when it is
+   closing (or closed), with the memory freed if p was the last user. */
+static bool tcp_release(struct od_net_pending *p)
+{
+	struct od_tcp_conn *c = p->conn;
+	c->deferred--;
+	c->inflight--;
+	if (!c->closing)
+		return true;
+	if (c->closed && c->deferred == 0)
+		free(c);
+	return false;
+}
+
+int od_tcp_reply(struct od_net_pending *p, const uint8_t *msg, size_t len)
+{
+	struct od_tcp_conn *c = p->conn;
+	if (!tcp_release(p))
+		return -EPIPE;
+	int rc = queue_write(c, msg, len, true);
+	if (rc != 0) {
+		OD_STAT_ADD(c->w, tcp_closed_error, 1);
+		conn_close(c);
+		return rc == OD_ENOMEM ? rc : -EPIPE;
+	}
+	/* write_cb processes what was held back. */
+	return 0;
+}
+
+void od_tcp_drop(struct od_net_pending *p)
+{
+	struct od_tcp_conn *c = p->conn;
+	if (!tcp_release(p))
+		return;
+	od_net_worker_t *w = c->w;
+	if (c->kicked || !w->kick_init ||
+	    uv_is_closing((uv_handle_t *)&w->kick_timer))
+		return;
+	c->kicked = true;
+	c->kick_next = w->kick_head;
+	w->kick_head = c;
+	if (!uv_is_active((uv_handle_t *)&w->kick_timer))
+		uv_timer_start(&w->kick_timer, kick_cb, 0, 0);
 }
 
 int od_net_emit(const od_net_query_t *q, const uint8_t *msg, size_t len)

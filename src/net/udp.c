@@ -189,7 +189,7 @@ static unsigned drain_batch(struct od_udp_sock *s)
 			.local = (const struct sockaddr *)&slot->local,
 			.tr = OD_TR_UDP,
 			.worker = w->idx,
-			.conn = NULL,
+			.conn = s,
 		};
 		uint8_t *ans = w->abuf + (size_t)i * OD_NET_MSG_MAX;
 		int alen = conf->handler(w->wctx, &q, ans, OD_NET_MSG_MAX);
@@ -227,6 +227,62 @@ static void on_readable(uv_poll_t *p, int status, int events)
 	for (int round = 0; round < OD_NET_UDP_ROUNDS; round++)
 		if (drain_batch(s) == 0)
 			break;
+}
+
+int od_udp_reply(struct od_net_pending *p, const uint8_t *msg, size_t len)
+{
+	struct od_udp_sock *s = p->udp;
+	od_net_worker_t *w = p->w;
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr h = {
+		.msg_name = &p->peer,
+		.msg_namelen = p->peerlen,
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	if (s->pktinfo) {
+		/* Leave from the address the query was sent to, as the
+		   synchronous path does. */
+		memset(&ctl, 0, sizeof(ctl));
+		struct cmsghdr *o = &ctl.align;
+		if (p->local.ss_family == AF_INET) {
+			const struct sockaddr_in *a =
+			        (const struct sockaddr_in *)&p->local;
+			struct in_pktinfo pi = { .ipi_spec_dst = a->sin_addr };
+			o->cmsg_level = IPPROTO_IP;
+			o->cmsg_type = IP_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			h.msg_controllen = CMSG_SPACE(sizeof(pi));
+		} else {
+			const struct sockaddr_in6 *a =
+			        (const struct sockaddr_in6 *)&p->local;
+			struct in6_pktinfo pi = { .ipi6_addr = a->sin6_addr };
+			if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr))
+				pi.ipi6_ifindex = a->sin6_scope_id;
+			o->cmsg_level = IPPROTO_IPV6;
+			o->cmsg_type = IPV6_PKTINFO;
+			o->cmsg_len = CMSG_LEN(sizeof(pi));
+			memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+			h.msg_controllen = CMSG_SPACE(sizeof(pi));
+		}
+		h.msg_control = ctl.buf;
+	}
+	ssize_t r;
+	do {
+		r = sendmsg(s->fd, &h, MSG_DONTWAIT);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		int e = errno;
+		OD_STAT_ADD(w, udp_send_errors, 1);
+		return -e;
+	}
+	OD_STAT_ADD(w, udp_answers, 1);
+	return 0;
 }
 
 int od_udp_start(struct od_udp_sock *s, char *err, size_t errlen)

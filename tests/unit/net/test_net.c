@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <uv.h>
 
 #include "lib/error.h"
 #include "net/net.h"
@@ -27,11 +29,15 @@
  */
 enum {
 	OP_ECHO = 0x00,
-	OP_EMIT = 0x01,   /* three od_net_emit() messages before the answer */
-	OP_NONE = 0x02,   /* answer nothing */
-	OP_SLEEP = 0x03,  /* sleep 50 ms in the handler */
-	OP_FAIL = 0x04,   /* return -1 */
-	OP_EMITUDP = 0x05 /* try od_net_emit() (over UDP) */
+	OP_EMIT = 0x01,    /* three od_net_emit() messages before the answer */
+	OP_NONE = 0x02,    /* answer nothing */
+	OP_SLEEP = 0x03,   /* sleep 50 ms in the handler */
+	OP_FAIL = 0x04,    /* return -1 */
+	OP_EMITUDP = 0x05, /* try od_net_emit() (over UDP) */
+	OP_DEFER = 0x06,   /* defer; answered at the next OP_RELEASE */
+	OP_DEFERDROP = 0x07, /* defer; dropped at the next OP_RELEASE */
+	OP_RELEASE = 0x08,   /* answer now, and complete the held ones from a
+	                      timer on the worker's loop */
 };
 
 #define QLEN 20
@@ -55,6 +61,58 @@ static void w_free(void *wctx, void *ctx)
 	(void)wctx;
 	(void)ctx;
 	n_free++;
+}
+
+/*
+ * Deferred queries held by the handler (one worker per deferred test;
+ * touched in its thread only, except the counters).
+ */
+#define MAX_HELD 64
+static od_net_pending_t *held[MAX_HELD];
+static uint8_t held_ans[MAX_HELD][QLEN];
+static bool held_drop[MAX_HELD];
+static int nheld;
+static _Atomic int n_held, n_replied, n_dropped, n_stop_dropped, n_epipe;
+static _Atomic int bad_defer;
+
+static void complete_held(void)
+{
+	for (int i = 0; i < nheld; i++) {
+		if (held_drop[i]) {
+			od_net_drop(held[i]);
+			n_dropped++;
+			continue;
+		}
+		int rc = od_net_reply(held[i], held_ans[i], QLEN);
+		if (rc == -EPIPE)
+			n_epipe++;
+		else if (rc != 0)
+			bad_defer = 1;
+		n_replied++;
+	}
+	nheld = 0;
+}
+
+static void release_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void release_cb(uv_timer_t *t)
+{
+	complete_held();
+	uv_close((uv_handle_t *)t, release_closed);
+}
+
+static void w_stop(void *wctx, void *ctx)
+{
+	(void)wctx;
+	(void)ctx;
+	for (int i = 0; i < nheld; i++) {
+		od_net_drop(held[i]);
+		n_stop_dropped++;
+	}
+	nheld = 0;
 }
 
 static void msleep(unsigned ms)
@@ -115,6 +173,32 @@ static int handler(void *wctx, const od_net_query_t *q, uint8_t *out,
 	case OP_EMITUDP:
 		emit_udp_rc = od_net_emit(q, out, q->len);
 		break;
+	case OP_DEFER:
+	case OP_DEFERDROP: {
+		od_net_pending_t *p = od_net_defer(q);
+		if (p == NULL || nheld == MAX_HELD ||
+		    od_net_pending_transport(p) != q->tr) {
+			bad_defer = 1;
+			return -1;
+		}
+		memcpy(held_ans[nheld], out, QLEN);
+		held_drop[nheld] = op == OP_DEFERDROP;
+		held[nheld++] = p;
+		n_held++;
+		return OD_NET_DEFER;
+	}
+	case OP_RELEASE: {
+		uv_loop_t *loop = od_net_loop(q);
+		uv_timer_t *t = malloc(sizeof(*t));
+		if (loop == NULL || loop != od_net_current_loop() ||
+		    t == NULL || uv_timer_init(loop, t) != 0 ||
+		    uv_timer_start(t, release_cb, 0, 0) != 0) {
+			bad_defer = 1;
+			free(t);
+			return -1;
+		}
+		break;
+	}
 	}
 	return (int)q->len;
 }
@@ -154,6 +238,7 @@ static od_net_t *start(const char *addr, unsigned workers, unsigned idle_ms,
 		.handler = handler,
 		.worker_init = w_init,
 		.worker_free = w_free,
+		.worker_stop = w_stop,
 	};
 	od_net_t *n = NULL;
 	char err[200];
@@ -767,6 +852,288 @@ static void test_bind_errors(void **state)
 	assert_string_equal(err, "no handler given");
 }
 
+/* Answers on fd (UDP datagrams or TCP messages) until count came; each
+   must be the echo of one of ids[] with op ops[], each once. */
+static void expect_set(int fd, bool tcp, int count, const uint16_t *ids,
+                       const uint8_t *ops)
+{
+	bool seen[16] = { false };
+	od_require(count <= 16);
+	for (int k = 0; k < count; k++) {
+		uint8_t a[512];
+		int len = tcp ? read_msg(fd, a, sizeof(a))
+		              : (int)recv(fd, a, sizeof(a), 0);
+		assert_int_equal(len, QLEN);
+		uint16_t id = (uint16_t)(a[0] << 8 | a[1]);
+		int i = 0;
+		while (i < count && ids[i] != id)
+			i++;
+		if (i == count)
+			fail_msg("unexpected answer id %u", id);
+		assert_false(seen[i]);
+		seen[i] = true;
+		check_answer(a, (size_t)len, id, ops[i]);
+	}
+}
+
+static void reset_defer_counters(void)
+{
+	n_held = n_replied = n_dropped = n_stop_dropped = n_epipe = 0;
+	bad_defer = 0;
+}
+
+static void test_defer_udp(void **state)
+{
+	(void)state;
+	reset_defer_counters();
+	od_listen_t to;
+	od_net_t *n = start("127.0.0.1@0", 1, 0, 0, &to);
+	int fd = udp_client(&to);
+	uint8_t q[QLEN], a[512];
+
+	/* a deferred query is not answered until released; the queries
+	   after it are answered at once */
+	make_query(q, 1, OP_DEFER);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	make_query(q, 2, OP_DEFERDROP);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	make_query(q, 3, OP_ECHO);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	ssize_t r = recv(fd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, 3, OP_ECHO);
+	assert_int_equal(n_held, 2);
+
+	/* released from a timer: the answer to 1 comes (2 was dropped),
+	   sent from the listening address to the client */
+	make_query(q, 4, OP_RELEASE);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	expect_set(fd, false, 2, (const uint16_t[]){ 4, 1 },
+	           (const uint8_t[]){ OP_RELEASE, OP_DEFER });
+	make_query(q, 5, OP_ECHO);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	r = recv(fd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, 5, OP_ECHO);
+	assert_int_equal(n_replied, 1);
+	assert_int_equal(n_dropped, 1);
+	assert_int_equal(bad_defer, 0);
+	od_net_stats_t st;
+	for (int i = 0; i < 2000; i++) {
+		od_net_stats(n, &st);
+		if (st.udp_answers >= 4)
+			break;
+		msleep(1);
+	}
+	assert_int_equal(st.udp_answers, 4);
+
+	/* one still held at stop: worker_stop gets to drop it */
+	make_query(q, 6, OP_DEFER);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	make_query(q, 7, OP_ECHO);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	r = recv(fd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, 7, OP_ECHO);
+	close(fd);
+	od_net_stop(n);
+	assert_int_equal(n_stop_dropped, 1);
+}
+
+static void test_defer_wildcard(void **state)
+{
+	(void)state;
+	reset_defer_counters();
+	od_listen_t to;
+	od_net_t *n = start("0.0.0.0@0", 1, 0, 0, &to);
+	/* the deferred answer leaves from the address the query went to */
+	od_listen_t dst = to;
+	((struct sockaddr_in *)&dst.addr)->sin_addr.s_addr = htonl(0x7f000002);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	set_timeouts(fd);
+	struct sockaddr_in src = { .sin_family = AF_INET,
+		                   .sin_addr.s_addr = htonl(0x7f000001) };
+	assert_int_equal(bind(fd, (struct sockaddr *)&src, sizeof(src)), 0);
+	uint8_t q[QLEN], a[512];
+	make_query(q, 1, OP_DEFER);
+	assert_int_equal(sendto(fd, q, QLEN, 0, (struct sockaddr *)&dst.addr,
+	                        dst.len),
+	                 QLEN);
+	make_query(q, 2, OP_RELEASE);
+	assert_int_equal(sendto(fd, q, QLEN, 0, (struct sockaddr *)&dst.addr,
+	                        dst.len),
+	                 QLEN);
+	bool got[3] = { false };
+	for (int k = 0; k < 2; k++) {
+		struct sockaddr_in from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t r = recvfrom(fd, a, sizeof(a), 0,
+		                     (struct sockaddr *)&from, &fromlen);
+		assert_int_equal(r, QLEN);
+		uint16_t id = (uint16_t)(a[0] << 8 | a[1]);
+		assert_true(id == 1 || id == 2);
+		got[id] = true;
+		check_answer(a, (size_t)r, id, id == 1 ? OP_DEFER : OP_RELEASE);
+		assert_int_equal(ntohl(from.sin_addr.s_addr), 0x7f000002);
+		assert_int_equal(from.sin_port,
+		                 ((struct sockaddr_in *)&to.addr)->sin_port);
+	}
+	assert_true(got[1] && got[2]);
+	assert_int_equal(bad_defer, 0);
+	close(fd);
+	od_net_stop(n);
+}
+
+static void test_defer_tcp(void **state)
+{
+	(void)state;
+	reset_defer_counters();
+	od_listen_t to;
+	od_net_t *n = start("127.0.0.1@0", 1, 0, 0, &to);
+	uint8_t a[512];
+
+	/* pipelined: the deferred answer goes out after later ones (out of
+	   order, RFC 7766 6.2.1.1) */
+	int fd = tcp_client(&to);
+	send_framed(fd, 1, OP_DEFER);
+	send_framed(fd, 2, OP_ECHO);
+	int len = read_msg(fd, a, sizeof(a));
+	check_answer(a, (size_t)len, 2, OP_ECHO);
+	send_framed(fd, 3, OP_DEFERDROP);
+	send_framed(fd, 4, OP_RELEASE);
+	expect_set(fd, true, 2, (const uint16_t[]){ 4, 1 },
+	           (const uint8_t[]){ OP_RELEASE, OP_DEFER });
+	/* the drop sent nothing and the connection goes on */
+	send_framed(fd, 5, OP_ECHO);
+	len = read_msg(fd, a, sizeof(a));
+	check_answer(a, (size_t)len, 5, OP_ECHO);
+	assert_int_equal(n_replied, 1);
+	assert_int_equal(n_dropped, 1);
+
+	/* half-close with a deferred query: its answer, then the close */
+	int fd2 = tcp_client(&to);
+	send_framed(fd2, 10, OP_DEFER);
+	assert_int_equal(shutdown(fd2, SHUT_WR), 0);
+	for (int i = 0; i < 2000 && n_held < 3; i++)
+		msleep(1);
+	assert_int_equal(n_held, 3);
+	/* whether or not the server has seen the EOF yet, the connection
+	   stays open for the deferred answer */
+	send_framed(fd, 11, OP_RELEASE);
+	len = read_msg(fd, a, sizeof(a));
+	check_answer(a, (size_t)len, 11, OP_RELEASE);
+	len = read_msg(fd2, a, sizeof(a));
+	check_answer(a, (size_t)len, 10, OP_DEFER);
+	assert_closed(fd2);
+	close(fd2);
+	assert_int_equal(bad_defer, 0);
+	close(fd);
+	od_net_stop(n);
+	assert_int_equal(n_stop_dropped, 0);
+}
+
+static void test_defer_tcp_flow(void **state)
+{
+	(void)state;
+	reset_defer_counters();
+	od_listen_t to;
+	/* one query in flight per connection: a deferred one holds the
+	   slot, the next waits unread until it is answered or dropped */
+	cfg_max_pending = 1;
+	od_net_t *n = start("127.0.0.1@0", 1, 0, 0, &to);
+	cfg_max_pending = 0;
+	int fd = tcp_client(&to);
+	int ufd = udp_client(&to);
+	uint8_t q[QLEN], a[512];
+	send_framed(fd, 1, OP_DEFERDROP);
+	send_framed(fd, 2, OP_ECHO);
+	for (int i = 0; i < 2000 && n_held < 1; i++)
+		msleep(1);
+	assert_int_equal(n_held, 1);
+	/* release over UDP (same worker): the drop lets query 2 go */
+	make_query(q, 3, OP_RELEASE);
+	assert_int_equal(send(ufd, q, QLEN, 0), QLEN);
+	ssize_t r = recv(ufd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, 3, OP_RELEASE);
+	int len = read_msg(fd, a, sizeof(a));
+	check_answer(a, (size_t)len, 2, OP_ECHO);
+	assert_int_equal(n_dropped, 1);
+
+	/* the same with an answer */
+	send_framed(fd, 4, OP_DEFER);
+	send_framed(fd, 5, OP_ECHO);
+	make_query(q, 6, OP_RELEASE);
+	for (int i = 0; i < 2000 && n_held < 2; i++)
+		msleep(1);
+	assert_int_equal(send(ufd, q, QLEN, 0), QLEN);
+	r = recv(ufd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, 6, OP_RELEASE);
+	len = read_msg(fd, a, sizeof(a));
+	check_answer(a, (size_t)len, 4, OP_DEFER);
+	len = read_msg(fd, a, sizeof(a));
+	check_answer(a, (size_t)len, 5, OP_ECHO);
+	assert_int_equal(bad_defer, 0);
+	close(fd);
+	close(ufd);
+	od_net_stop(n);
+}
+
+static void test_defer_tcp_closed(void **state)
+{
+	(void)state;
+	reset_defer_counters();
+	od_listen_t to;
+	od_net_t *n = start("127.0.0.1@0", 1, 0, 0, &to);
+	uint8_t a[512];
+	int ctl = tcp_client(&to);
+
+	/* the client resets the connection while two answers are deferred:
+	   the connection goes, the handles stay valid, completing them
+	   sends nothing (ASan/LeakSanitizer see the memory handled) */
+	int fd = tcp_client(&to);
+	send_framed(fd, 1, OP_DEFER);
+	send_framed(fd, 2, OP_DEFERDROP);
+	for (int i = 0; i < 2000 && n_held < 2; i++)
+		msleep(1);
+	assert_int_equal(n_held, 2);
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)),
+	                 0);
+	close(fd);
+	od_net_stats_t st;
+	for (int i = 0; i < 2000; i++) {
+		od_net_stats(n, &st);
+		if (st.tcp_closed_error >= 1)
+			break;
+		msleep(1);
+	}
+	assert_int_equal(st.tcp_closed_error, 1);
+	/* let the close callback run before the release */
+	send_framed(ctl, 3, OP_ECHO);
+	int len = read_msg(ctl, a, sizeof(a));
+	check_answer(a, (size_t)len, 3, OP_ECHO);
+	send_framed(ctl, 4, OP_RELEASE);
+	len = read_msg(ctl, a, sizeof(a));
+	check_answer(a, (size_t)len, 4, OP_RELEASE);
+	send_framed(ctl, 5, OP_ECHO);
+	len = read_msg(ctl, a, sizeof(a));
+	check_answer(a, (size_t)len, 5, OP_ECHO);
+	assert_int_equal(n_epipe, 1);
+	assert_int_equal(n_dropped, 1);
+
+	/* a client that sent EOF while its answer is deferred, still held
+	   when the server stops: worker_stop drops it, the connection
+	   closes */
+	fd = tcp_client(&to);
+	send_framed(fd, 6, OP_DEFER);
+	for (int i = 0; i < 2000 && n_held < 3; i++)
+		msleep(1);
+	assert_int_equal(n_held, 3);
+	close(fd);
+	close(ctl);
+	assert_int_equal(bad_defer, 0);
+	od_net_stop(n);
+	assert_int_equal(n_stop_dropped, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -780,6 +1147,11 @@ int main(void)
 		cmocka_unit_test(test_wildcard),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_bind_errors),
+		cmocka_unit_test(test_defer_udp),
+		cmocka_unit_test(test_defer_wildcard),
+		cmocka_unit_test(test_defer_tcp),
+		cmocka_unit_test(test_defer_tcp_flow),
+		cmocka_unit_test(test_defer_tcp_closed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/yconf.h"
+#include "lib/error.h"
+#include "lib/log.h"
+
+/* Clients allowed when the file has no access-control list: loopback
+   and the private ranges (RFC 1918, RFC 4193 unique local, link-local). */
+static const char *const default_acl[] = {
+	"127.0.0.0/8 allow",    "::1 allow",
+	"10.0.0.0/8 allow",     "172.16.0.0/12 allow",
+	"192.168.0.0/16 allow", "fc00::/7 allow",
+	"fe80::/10 allow",
+};
+
+static int grow(void **arr, size_t n, size_t size)
+{
+	/* Arrays grow one element at a time: configs are small. */
+	void *p = realloc(*arr, (n + 1) * size);
+	if (p == NULL)
+		return OD_ENOMEM;
+	*arr = p;
+	memset((char *)p + n * size, 0, size);
+	return 0;
+}
+
+int odd_conf_init(odd_conf_t *c)
+{
+	*c = (odd_conf_t){
+		.qname_min = true,
+		.cache_size = (size_t)256 << 20,
+		.upstream_per_query = 64,
+		.ns_per_delegation = 4,
+		.time_per_query_ms = 4000,
+		.outstanding = 1000,
+		.edns_size = 1232,
+		.ipv6 = true,
+		.log_level = OD_LOG_INFO,
+	};
+	size_t n = sizeof(default_acl) / sizeof(default_acl[0]);
+	c->acl = calloc(n, sizeof(*c->acl));
+	if (c->acl == NULL)
+		return OD_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char err[120];
+		int r = odd_acl_parse(default_acl[i], &c->acl[i], err,
+		                      sizeof(err));
+		od_require(r == 0);
+	}
+	c->nacl = n;
+	return 0;
+}
+
+void odd_conf_free(odd_conf_t *c)
+{
+	free(c->listen);
+	free(c->root_hints);
+	free(c->trust_anchor);
+	free(c->acl);
+	memset(c, 0, sizeof(*c));
+}
+
+int odd_conf_add_listen(odd_conf_t *c, const char *s)
+{
+	od_listen_t l;
+	if (od_listen_parse(s, 53, &l) < 0)
+		return OD_EINVAL;
+	if (grow((void **)&c->listen, c->nlisten, sizeof(l)) < 0)
+		return OD_ENOMEM;
+	c->listen[c->nlisten++] = l;
+	return 0;
+}
+
+int odd_acl_parse(const char *s, odd_acl_rule_t *out, char *err, size_t errlen)
+{
+	char buf[128];
+	const char *sp = strchr(s, ' ');
+	if (sp == NULL || (size_t)(sp - s) >= sizeof(buf)) {
+		snprintf(err, errlen,
+		         "'%s': expected \"PREFIX allow\" or \"PREFIX refuse\"",
+		         s);
+		return OD_EINVAL;
+	}
+	memcpy(buf, s, (size_t)(sp - s));
+	buf[sp - s] = '\0';
+	while (*sp == ' ')
+		sp++;
+	odd_acl_rule_t r = { 0 };
+	if (strcmp(sp, "allow") == 0) {
+		r.allow = true;
+	} else if (strcmp(sp, "refuse") != 0) {
+		snprintf(err, errlen,
+		         "'%s': the action must be allow or refuse, not '%s'",
+		         s, sp);
+		return OD_EINVAL;
+	}
+	char *slash = strchr(buf, '/');
+	unsigned long bits = 0;
+	if (slash) {
+		*slash = '\0';
+		char *end;
+		const char *b = slash + 1;
+		bits = strtoul(b, &end, 10);
+		if (*b < '0' || *b > '9' || *end != '\0' || end - b > 3) {
+			snprintf(err, errlen, "'%s': bad prefix length", s);
+			return OD_EINVAL;
+		}
+	}
+	unsigned maxbits;
+	if (inet_pton(AF_INET, buf, r.addr) == 1) {
+		r.family = AF_INET;
+		maxbits = 32;
+	} else if (inet_pton(AF_INET6, buf, r.addr) == 1) {
+		r.family = AF_INET6;
+		maxbits = 128;
+	} else {
+		snprintf(err, errlen, "'%s': '%s' is not an IP address", s,
+		         buf);
+		return OD_EINVAL;
+	}
+	if (!slash)
+		bits = maxbits;
+	if (bits > maxbits) {
+		snprintf(err, errlen, "'%s': prefix length over %u", s,
+		         maxbits);
+		return OD_EINVAL;
+	}
+	r.bits = (uint8_t)bits;
+	/* Host bits set usually mean a typo in the prefix length. */
+	for (unsigned i = r.bits; i < maxbits; i++) {
+		if (r.addr[i / 8] & (0x80 >> (i % 8))) {
+			snprintf(err, errlen,
+			         "'%s': address has bits set beyond the "
+			         "prefix length",
+			         s);
+			return OD_EINVAL;
+		}
+	}
+	*out = r;
+	return 0;
+}
+
+static bool prefix_match(const uint8_t *a, const uint8_t *net, unsigned bits)
+{
+	unsigned full = bits / 8, rest = bits % 8;
+	if (memcmp(a, net, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (a[full] & mask) == (net[full] & mask);
+}
+
+bool odd_acl_allows(const odd_acl_rule_t *rules, size_t n,
+                    const struct sockaddr *sa)
+{
+	const uint8_t *a;
+	if (sa->sa_family == AF_INET)
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)
+		            ->sin6_addr;
+	else
+		return false;
+	int best = -1;
+	bool allow = false;
+	for (size_t i = 0; i < n; i++) {
+		const odd_acl_rule_t *r = &rules[i];
+		if (r->family != sa->sa_family || (int)r->bits <= best ||
+		    !prefix_match(a, r->addr, r->bits))
+			continue;
+		best = r->bits;
+		allow = r->allow;
+	}
+	return allow;
+}
+
+int odd_parse_size(const char *s, uint64_t *out)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return OD_EINVAL;
+	uint64_t v = 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return OD_EINVAL;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	unsigned shift = 0;
+	if (*s == 'K' || *s == 'k')
+		shift = 10;
+	else if (*s == 'M' || *s == 'm')
+		shift = 20;
+	else if (*s == 'G' || *s == 'g')
+		shift = 30;
+	else if (*s != '\0')
+		return OD_EINVAL;
+	if (shift) {
+		s++;
+		if (*s != '\0' || v > (UINT64_MAX >> shift))
+			return OD_EINVAL;
+	}
+	*out = v << shift;
+	return 0;
+}
+
+static int str_dup(od_yc_t *yc, const od_ycn_t *n, char **dst)
+{
+	const char *s;
+	if (od_yc_str(yc, n, &s) < 0)
+		return OD_EINVAL;
+	if (*s == '\0')
+		return od_yc_fail(yc, n, "expected a file name");
+	char *d = strdup(s);
+	if (d == NULL)
+		return OD_ENOMEM;
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
+static int load_listen(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
+{
+	int len = od_yc_seq_len(yc, n);
+	if (len < 0)
+		return len;
+	for (int i = 0; i < len; i++) {
+		od_ycn_t it;
+		const char *s;
+		od_yc_seq_at(yc, n, i, &it);
+		if (od_yc_str(yc, &it, &s) < 0)
+			return OD_EINVAL;
+		int r = odd_conf_add_listen(c, s);
+		if (r == OD_EINVAL)
+			return od_yc_fail(yc, &it,
+			                  "'%s' is not an address (ADDR or "
+			                  "ADDR@PORT)",
+			                  s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int load_acl(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
+{
+	int len = od_yc_seq_len(yc, n);
+	if (len < 0)
+		return len;
+	/* The file's list replaces the defaults. */
+	free(c->acl);
+	c->acl = NULL;
+	c->nacl = 0;
+	for (int i = 0; i < len; i++) {
+		od_ycn_t it;
+		const char *s;
+		char err[300];
+		odd_acl_rule_t rule;
+		od_yc_seq_at(yc, n, i, &it);
+		if (od_yc_str(yc, &it, &s) < 0)
+			return OD_EINVAL;
+		if (odd_acl_parse(s, &rule, err, sizeof(err)) < 0)
+			return od_yc_fail(yc, &it, "%s", err);
+		if (grow((void **)&c->acl, c->nacl, sizeof(rule)) < 0)
+			return OD_ENOMEM;
+		c->acl[c->nacl++] = rule;
+	}
+	return 0;
+}
+
+static int load_uint(od_yc_t *yc, const od_ycn_t *m, const char *key,
+                     uint64_t min, uint64_t max, unsigned *dst)
+{
+	od_ycn_t v;
+	uint64_t u;
+	if (!od_yc_get(yc, m, key, &v))
+		return 0;
+	if (od_yc_uint(yc, &v, min, max, &u) < 0)
+		return OD_EINVAL;
+	*dst = (unsigned)u;
+	return 0;
+}
+
+static int load_limits(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
+{
+	static const char *const keys[] = { "upstream-per-query",
+		                            "ns-per-delegation",
+		                            "time-per-query",
+		                            "outstanding-per-worker", NULL };
+	od_ycn_t v;
+	if (od_yc_keys(yc, m, keys) < 0 ||
+	    load_uint(yc, m, "upstream-per-query", 1, 10000,
+	              &c->upstream_per_query) < 0 ||
+	    load_uint(yc, m, "ns-per-delegation", 1, 100,
+	              &c->ns_per_delegation) < 0 ||
+	    load_uint(yc, m, "outstanding-per-worker", 1, 1000000,
+	              &c->outstanding) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, m, "time-per-query", &v)) {
+		uint64_t ms;
+		if (od_yc_duration_ms(yc, &v, 1, 100, 60000, &ms) < 0)
+			return OD_EINVAL;
+		c->time_per_query_ms = (uint32_t)ms;
+	}
+	return 0;
+}
+
+static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
+{
+	static const char *const keys[] = { "listen",
+		                            "root-hints",
+		                            "trust-anchor",
+		                            "qname-minimisation",
+		                            "workers",
+		                            "cache-size",
+		                            "access-control",
+		                            "limits",
+		                            "edns-buffer-size",
+		                            "use-0x20",
+		                            "ipv6",
+		                            "log-level",
+		                            NULL };
+	od_ycn_t v;
+	uint64_t u;
+	int r;
+	if (od_yc_keys(yc, root, keys) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "listen", &v) &&
+	    (r = load_listen(c, yc, &v)) < 0)
+		return r;
+	if (od_yc_get(yc, root, "root-hints", &v) &&
+	    (r = str_dup(yc, &v, &c->root_hints)) < 0)
+		return r;
+	if (od_yc_get(yc, root, "trust-anchor", &v) &&
+	    (r = str_dup(yc, &v, &c->trust_anchor)) < 0)
+		return r;
+	if (od_yc_get(yc, root, "qname-minimisation", &v) &&
+	    od_yc_bool(yc, &v, &c->qname_min) < 0)
+		return OD_EINVAL;
+	if (load_uint(yc, root, "workers", 0, 256, &c->workers) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "cache-size", &v)) {
+		const char *s;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		if (odd_parse_size(s, &u) < 0)
+			return od_yc_fail(yc, &v,
+			                  "expected a size such as 64M, 1G or "
+			                  "500000 (bytes)");
+		if (u < ((uint64_t)1 << 20) || u > ((uint64_t)1 << 40))
+			return od_yc_fail(
+			        yc, &v, "'%s' is out of range (1M..1024G)", s);
+		c->cache_size = (size_t)u;
+	}
+	if (od_yc_get(yc, root, "access-control", &v) &&
+	    (r = load_acl(c, yc, &v)) < 0)
+		return r;
+	if (od_yc_get(yc, root, "limits", &v) &&
+	    (r = load_limits(c, yc, &v)) < 0)
+		return r;
+	if (od_yc_get(yc, root, "edns-buffer-size", &v)) {
+		if (od_yc_uint(yc, &v, 512, 4096, &u) < 0)
+			return OD_EINVAL;
+		c->edns_size = (uint16_t)u;
+	}
+	if (od_yc_get(yc, root, "use-0x20", &v) &&
+	    od_yc_bool(yc, &v, &c->use_0x20) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "ipv6", &v) && od_yc_bool(yc, &v, &c->ipv6) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "log-level", &v)) {
+		const char *s;
+		od_log_level_t lvl;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		if (od_log_level_parse(s, &lvl) < 0)
+			return od_yc_fail(
+			        yc, &v, "expected error, warn, info or debug");
+		c->log_level = (int)lvl;
+	}
+	return 0;
+}
+
+int odd_conf_load(odd_conf_t *c, const char *path, char *err, size_t errlen)
+{
+	od_yc_t yc;
+	od_ycn_t root;
+	int r = od_yc_load(&yc, path, &root);
+	if (r == 0)
+		r = load_top(c, &yc, &root);
+	if (r == OD_ENOMEM && yc.err[0] == '\0')
+		snprintf(yc.err, sizeof(yc.err), "%s: out of memory", path);
+	if (r < 0)
+		snprintf(err, errlen, "%s", yc.err);
+	od_yc_free(&yc);
+	return r;
+}
+
+int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen)
+{
+	if (c->nlisten == 0 && odd_conf_add_listen(c, "127.0.0.1@53") < 0) {
+		snprintf(err, errlen, "out of memory");
+		return OD_ENOMEM;
+	}
+	if (c->nacl == 0)
+		od_log_warn("access-control is empty: every client is refused",
+		            NULL);
+	return 0;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * onedot configuration: the YAML file (-c) and the command line, merged
+ * into one odd_conf_t. Every key is documented in docs/onedot.md. A bad
+ * file is an error naming the file, line and key path; nothing is
+ * half-applied.
+ */
+#ifndef OD_DAEMON_CONFIG_H
+#define OD_DAEMON_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "net/net.h"
+
+/*! One access-control rule: clients in the prefix are allowed or
+ *  refused; the longest matching prefix decides. */
+typedef struct odd_acl_rule {
+	sa_family_t family; /*!< AF_INET or AF_INET6 */
+	uint8_t addr[16];   /*!< network address (host bits zero) */
+	uint8_t bits;       /*!< prefix length */
+	bool allow;
+} odd_acl_rule_t;
+
+typedef struct odd_conf {
+	od_listen_t *listen; /*!< owned */
+	size_t nlisten;
+	char *root_hints;    /*!< owned; NULL: the built-in hints */
+	char *trust_anchor;  /*!< owned; NULL: none (validation comes later) */
+	bool qname_min;      /*!< RFC 9156 (true) */
+	unsigned workers;    /*!< 0: one per CPU */
+	size_t cache_size;   /*!< bytes (256 MiB) */
+	odd_acl_rule_t *acl; /*!< owned */
+	size_t nacl;
+	unsigned upstream_per_query; /*!< 64 */
+	unsigned ns_per_delegation;  /*!< 4 */
+	uint32_t time_per_query_ms;  /*!< 4000 */
+	unsigned outstanding;        /*!< per worker (1000) */
+	uint16_t edns_size;          /*!< 1232 */
+	bool use_0x20;               /*!< false */
+	bool ipv6;                   /*!< query IPv6 servers (true) */
+	int log_level;               /*!< od_log_level_t */
+} odd_conf_t;
+
+/*! Defaults (no listener yet; the default access list). \return 0 or
+ *  OD_ENOMEM. */
+int odd_conf_init(odd_conf_t *c);
+void odd_conf_free(odd_conf_t *c);
+
+/*!
+ * Read the YAML file into c (which holds the defaults).
+ * \return 0, or an error with the message ("FILE:LINE:COL: key: what")
+ *         in err.
+ */
+int odd_conf_load(odd_conf_t *c, const char *path, char *err, size_t errlen);
+
+/*! Add a listen address ("ADDR[@PORT]"). \return 0, OD_EINVAL or
+ *  OD_ENOMEM. */
+int odd_conf_add_listen(odd_conf_t *c, const char *s);
+
+/*!
+ * Parse one access-control rule, "PREFIX allow" or "PREFIX refuse"
+ * (PREFIX: an address, optionally /LEN; host bits must be zero).
+ * \return 0, or OD_EINVAL with a message in err.
+ */
+int odd_acl_parse(const char *s, odd_acl_rule_t *out, char *err, size_t errlen);
+
+/*! True when the client address sa is allowed (longest prefix wins; no
+ *  match: refused). */
+bool odd_acl_allows(const odd_acl_rule_t *rules, size_t n,
+                    const struct sockaddr *sa);
+
+/*!
+ * "256M" style sizes: an integer with an optional K, M or G suffix
+ * (powers of 1024). \return 0, or OD_EINVAL.
+ */
+int odd_parse_size(const char *s, uint64_t *out);
+
+/*! Final checks; no listener: 127.0.0.1@53. */
+int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen);
+
+#endif

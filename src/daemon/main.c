@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * onedot: the recursive resolver. Reads the configuration, creates the
+ * shared caches, starts the workers (src/net) that drive the resolution
+ * engine (worker.h), and waits for signals. See docs/onedot.md.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/worker.h"
+#include "lib/error.h"
+#include "lib/log.h"
+#include "net/net.h"
+#include "resolve/resolve.h"
+
+static const char usage_text[] =
+        "usage: onedot [-c FILE] [--listen ADDR[@PORT]]... "
+        "[--root-hints FILE]\n"
+        "              [--trust-anchor FILE] [--workers N] "
+        "[--log-level LEVEL]\n"
+        "              [--check-config]\n"
+        "\n"
+        "  -c, --config FILE     YAML configuration (docs/onedot.md)\n"
+        "  --listen ADDR[@PORT]  serve UDP and TCP there (repeatable;\n"
+        "                        default 127.0.0.1@53); replaces listen\n"
+        "                        of the config file\n"
+        "  --root-hints FILE     root servers in zone file syntax\n"
+        "                        (default: built in)\n"
+        "  --trust-anchor FILE   DNSSEC trust anchor (kept for validation,\n"
+        "                        which is not active yet)\n"
+        "  --workers N           worker threads (default: one per CPU)\n"
+        "  --log-level LEVEL     error, warn, info (default) or debug\n"
+        "  --check-config        read the config and the hints, report, "
+        "exit\n"
+        "  -h, --help            this text\n"
+        "\n"
+        "signals: SIGTERM/SIGINT stop; SIGHUP (reload) is not "
+        "implemented yet.\n"
+        "exit: 0 stopped cleanly, 1 startup failed, 2 usage error\n";
+
+static int bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "onedot: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	return 2;
+}
+
+static int set_str(char **dst, const char *s)
+{
+	char *d = strdup(s);
+	if (d == NULL)
+		return OD_ENOMEM;
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
+static void size_str(size_t v, char *out, size_t cap)
+{
+	if (v % ((size_t)1 << 30) == 0)
+		snprintf(out, cap, "%zuG", v >> 30);
+	else if (v % ((size_t)1 << 20) == 0)
+		snprintf(out, cap, "%zuM", v >> 20);
+	else if (v % 1024 == 0)
+		snprintf(out, cap, "%zuK", v >> 10);
+	else
+		snprintf(out, cap, "%zu", v);
+}
+
+int main(int argc, char **argv)
+{
+	odd_conf_t conf;
+	odd_server_t srv = { 0 };
+	od_net_t *net = NULL;
+	char err[600];
+	const char *conf_file = NULL, *log_level = NULL, *workers_s = NULL;
+	const char *hints_s = NULL, *ta_s = NULL;
+	bool check_only = false;
+	int ex = 1;
+	const char **listens = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nlistens = 0;
+	if (listens == NULL || odd_conf_init(&conf) < 0) {
+		fprintf(stderr, "onedot: out of memory\n");
+		free(listens);
+		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **dst = NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			ex = 0;
+			goto out;
+		} else if (strcmp(a, "--check-config") == 0) {
+			check_only = true;
+			continue;
+		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+			dst = &conf_file;
+		} else if (strcmp(a, "--listen") == 0) {
+			dst = &listens[nlistens++];
+		} else if (strcmp(a, "--root-hints") == 0) {
+			dst = &hints_s;
+		} else if (strcmp(a, "--trust-anchor") == 0) {
+			dst = &ta_s;
+		} else if (strcmp(a, "--workers") == 0) {
+			dst = &workers_s;
+		} else if (strcmp(a, "--log-level") == 0) {
+			dst = &log_level;
+		} else {
+			ex = bad_usage("unknown argument '%s'", a);
+			goto out;
+		}
+		if (++i >= argc) {
+			ex = bad_usage("%s needs an argument", a);
+			goto out;
+		}
+		*dst = argv[i];
+	}
+	if (conf_file &&
+	    odd_conf_load(&conf, conf_file, err, sizeof(err)) < 0) {
+		fprintf(stderr, "onedot: %s\n", err);
+		goto out;
+	}
+	if (nlistens) {
+		/* The command line replaces the file's listeners. */
+		conf.nlisten = 0;
+		for (size_t i = 0; i < nlistens; i++) {
+			if (odd_conf_add_listen(&conf, listens[i]) < 0) {
+				ex = bad_usage("--listen '%s': expected ADDR "
+				               "or ADDR@PORT",
+				               listens[i]);
+				goto out;
+			}
+		}
+	}
+	if ((hints_s && set_str(&conf.root_hints, hints_s) < 0) ||
+	    (ta_s && set_str(&conf.trust_anchor, ta_s) < 0)) {
+		fprintf(stderr, "onedot: out of memory\n");
+		goto out;
+	}
+	if (workers_s) {
+		char *end;
+		unsigned long v = strtoul(workers_s, &end, 10);
+		if (*workers_s < '0' || *workers_s > '9' || *end || v > 256) {
+			ex = bad_usage("--workers '%s': expected 0..256",
+			               workers_s);
+			goto out;
+		}
+		conf.workers = (unsigned)v;
+	}
+	if (log_level) {
+		od_log_level_t lvl;
+		if (od_log_level_parse(log_level, &lvl) < 0) {
+			ex = bad_usage("--log-level '%s': expected error, "
+			               "warn, info or debug",
+			               log_level);
+			goto out;
+		}
+		conf.log_level = (int)lvl;
+	}
+	od_log_set_level((od_log_level_t)conf.log_level);
+	if (odd_conf_finish(&conf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "onedot: %s\n", err);
+		goto out;
+	}
+
+	int r;
+	if (conf.root_hints)
+		r = odr_hints_load(&srv.hints, conf.root_hints, err,
+		                   sizeof(err));
+	else
+		r = odr_hints_default(&srv.hints);
+	if (r < 0) {
+		if (conf.root_hints)
+			fprintf(stderr, "onedot: %s\n", err);
+		else
+			fprintf(stderr, "onedot: built-in root hints: %s\n",
+			        od_strerror(r));
+		goto out;
+	}
+	if (srv.hints.n == 0) {
+		fprintf(stderr, "onedot: %s: no root server addresses\n",
+		        conf.root_hints ? conf.root_hints : "root hints");
+		goto out;
+	}
+	if (conf.trust_anchor && access(conf.trust_anchor, R_OK) != 0) {
+		fprintf(stderr, "onedot: trust anchor %s: %s\n",
+		        conf.trust_anchor, strerror(errno));
+		goto out;
+	}
+	if (check_only) {
+		printf("onedot: configuration ok, %zu root server addresses\n",
+		       srv.hints.n);
+		ex = 0;
+		goto out;
+	}
+	if (conf.trust_anchor)
+		od_log_warn("trust anchor accepted, but DNSSEC validation is "
+		            "not active yet: answers are not validated",
+		            "file=%s", conf.trust_anchor);
+
+	srv.conf = &conf;
+	srv.rconf = (odr_conf_t){
+		.no_qname_min = !conf.qname_min,
+		.use_0x20 = conf.use_0x20,
+		.no_ipv6 = !conf.ipv6,
+		.edns_size = conf.edns_size,
+		.max_upstream = conf.upstream_per_query,
+		.max_ns_resolve = conf.ns_per_delegation,
+		.max_time_ms = conf.time_per_query_ms,
+	};
+	odr_cache_conf_t cc = { .max_bytes = conf.cache_size };
+	odr_infra_conf_t ic = { 0 };
+	srv.cache = odr_cache_new(&cc);
+	srv.infra = odr_infra_new(&ic);
+	if (srv.cache == NULL || srv.infra == NULL) {
+		od_log_error("startup failed", "error=\"%s\"",
+		             od_strerror(OD_ENOMEM));
+		goto out;
+	}
+
+	/* Signals go to the main thread only: block them before the
+	   workers start (they inherit the mask), then wait for them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	od_net_conf_t nc = { .listen = conf.listen,
+		             .nlisten = conf.nlisten,
+		             .workers = conf.workers,
+		             .handler = odd_handle,
+		             .worker_init = odd_worker_init,
+		             .worker_stop = odd_worker_stop,
+		             .worker_free = odd_worker_free,
+		             .ctx = &srv };
+	if (od_net_start(&net, &nc, err, sizeof(err)) < 0) {
+		od_log_error("startup failed", "error=\"%s\"", err);
+		goto out;
+	}
+	for (size_t i = 0; i < conf.nlisten; i++) {
+		char a[80];
+		struct sockaddr_storage ss;
+		if (od_net_bound(net, i, &ss) < 0 ||
+		    od_sockaddr_str((struct sockaddr *)&ss, a, sizeof(a)) < 0)
+			snprintf(a, sizeof(a), "?");
+		od_log_info("listening", "addr=%s transports=udp,tcp", a);
+	}
+	char cs[32];
+	size_str(conf.cache_size, cs, sizeof(cs));
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	od_log_info("started",
+	            "workers=%u cache-size=%s root-servers=%zu "
+	            "qname-minimisation=%s validation=off",
+	            conf.workers ? conf.workers
+	                         : (unsigned)(ncpu > 0 ? ncpu : 1),
+	            cs, srv.hints.n, conf.qname_min ? "on" : "off");
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			od_log_warn("reload not implemented yet", NULL);
+			continue;
+		}
+		od_log_info("stopping", "signal=%s",
+		            sig == SIGTERM ? "TERM" : "INT");
+		break;
+	}
+	od_net_stop(net);
+	od_log_info("stopped", NULL);
+	ex = 0;
+out:
+	odr_cache_free(srv.cache);
+	odr_infra_free(srv.infra);
+	odr_hints_free(&srv.hints);
+	odd_conf_free(&conf);
+	free(listens);
+	return ex;
+}

@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon/worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <uv.h>
+
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/mm.h"
+#include "lib/pkt.h"
+
+/* Largest DNS message. */
+#define MSG_MAX 65535
+/* Buckets of the in-flight table (a power of two). */
+#define EX_BUCKETS 1024
+/* Random words fetched from the kernel at a time. */
+#define RAND_WORDS 256
+/* Upper bound on one exchange's wait when the engine gives none. */
+#define EX_TIMEOUT_DEFAULT_MS 2000
+
+typedef struct worker worker_t;
+typedef struct dreq dreq_t;
+typedef struct exch exch_t;
+
+/* A client query whose answer is deferred. */
+struct dreq {
+	worker_t *w;
+	odr_req_t *r;        /* owned */
+	od_net_pending_t *p; /* owned until replied or dropped */
+	bool tcp;            /* the client's transport */
+	exch_t *ex;          /* the exchange it waits on, or NULL */
+	dreq_t *ex_next;     /* next waiter of ex */
+	dreq_t *prev, *next; /* the worker's active list */
+	/* Its own upstream query, to adapt a shared answer: ID and the
+	   query name as sent (case included). */
+	uint16_t qid;
+	uint8_t qname[OD_NAME_MAXLEN];
+	size_t qnamelen;
+};
+
+/* One upstream exchange (a query sent, its answer awaited). */
+struct exch {
+	worker_t *w;
+	exch_t *hnext; /* in-flight table chain */
+	uint32_t hash;
+	bool in_table;
+	bool closing; /* finished: handles closing, freed when closed */
+	bool tcp;
+	bool udp_connected;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	uint8_t *key; /* owned: the query with ID 0, query name lowercased */
+	size_t keylen;
+	uint8_t *msg;    /* owned: 2-octet length prefix, then the query */
+	size_t len;      /* of the query */
+	dreq_t *waiters; /* the first is the one whose query was sent */
+	dreq_t **wtail;
+	union {
+		uv_udp_t udp;
+		uv_tcp_t tcp;
+	} io;
+	uv_timer_t timer;
+	uv_connect_t creq;
+	uv_write_t wreq;
+	uv_udp_send_t sreq;
+	int handles;   /* initialised, not yet closed */
+	uint8_t *rbuf; /* owned: TCP answer being received */
+	size_t rlen, rcap;
+};
+
+typedef struct rng {
+	uint32_t buf[RAND_WORDS];
+	unsigned left;
+} rng_t;
+
+struct worker {
+	odd_server_t *srv;
+	unsigned idx;
+	uv_loop_t *loop;
+	odr_env_t env;
+	rng_t rng;
+	od_arena_t arena; /* error answers; reset after each */
+	exch_t *tab[EX_BUCKETS];
+	dreq_t *active; /* deferred requests */
+	unsigned nactive;
+	bool stopping;
+	uint8_t *ubuf; /* MSG_MAX: UDP answers received */
+	uint8_t *cbuf; /* MSG_MAX: a waiter's copy of a shared answer */
+	uint8_t *kbuf; /* MSG_MAX: coalescing key being looked up */
+	uint8_t *obuf; /* MSG_MAX: client answers */
+	uint64_t overload, coalesced;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Unpredictable numbers for IDs, 0x20 and ties: the kernel's CSPRNG,
+   fetched in blocks so most calls cost no system call. */
+static uint32_t rng_next(void *ctx)
+{
+	rng_t *g = ctx;
+	if (g->left == 0) {
+		size_t got = 0;
+		while (got < sizeof(g->buf)) {
+			ssize_t r = getrandom((uint8_t *)g->buf + got,
+			                      sizeof(g->buf) - got, 0);
+			if (r < 0 && errno == EINTR)
+				continue;
+			/* Predictable IDs would open the cache to
+			   spoofing: better stop than go on. */
+			od_require(r > 0);
+			got += (size_t)r;
+		}
+		g->left = RAND_WORDS;
+	}
+	uint32_t v = g->buf[--g->left];
+	g->buf[g->left] = 0;
+	return v;
+}
+
+/* Length of the uncompressed name at wire[off], or 0 when it is not
+   one within len. */
+static size_t name_len_at(const uint8_t *wire, size_t len, size_t off)
+{
+	size_t p = off;
+	while (p < len) {
+		uint8_t l = wire[p];
+		if (l == 0)
+			return p + 1 - off <= OD_NAME_MAXLEN ? p + 1 - off : 0;
+		if (l > 63)
+			return 0;
+		p += 1 + (size_t)l;
+	}
+	return 0;
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+static bool name_eq_nocase(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	/* Length octets are below 64, so folding them changes nothing. */
+	for (size_t i = 0; i < n; i++)
+		if (lower(a[i]) != lower(b[i]))
+			return false;
+	return true;
+}
+
+static uint32_t hash_bytes(uint32_t h, const uint8_t *p, size_t n)
+{
+	/* FNV-1a: the table is per worker and keyed by our own queries,
+	   whose IDs are random and not part of the key. */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+static bool sa_equal(const struct sockaddr_storage *a,
+                     const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a,
+		                         *y = (const void *)b;
+		return x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+	return x->sin6_port == y->sin6_port &&
+	       memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0 &&
+	       x->sin6_scope_id == y->sin6_scope_id;
+}
+
+static uint32_t sa_hash(const struct sockaddr_storage *a)
+{
+	uint32_t h = 2166136261u;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a;
+		h = hash_bytes(h, (const uint8_t *)&x->sin_port, 2);
+		return hash_bytes(h, (const uint8_t *)&x->sin_addr, 4);
+	}
+	const struct sockaddr_in6 *x = (const void *)a;
+	h = hash_bytes(h, (const uint8_t *)&x->sin6_port, 2);
+	return hash_bytes(h, (const uint8_t *)&x->sin6_addr, 16);
+}
+
+/* Error answers (REFUSED, SERVFAIL) --------------------------------- */
+
+/* An answer with rcode and the query's question; 0 for a query that
+   cannot be parsed (nothing is sent). */
+static int error_answer(worker_t *w, const od_net_query_t *q, uint8_t rcode,
+                        uint8_t *out, size_t cap)
+{
+	od_pkt_t pkt;
+	int len = 0;
+	if (od_pkt_parse(&pkt, q->wire, q->len, &w->arena.mm,
+	                 OD_PKT_TRAILING_OK) < 0 ||
+	    pkt.hdr.qr)
+		goto out;
+	od_hdr_t h = { .id = pkt.hdr.id,
+		       .opcode = pkt.hdr.opcode,
+		       .qr = true,
+		       .rd = pkt.hdr.rd,
+		       .cd = pkt.hdr.cd,
+		       .ra = true,
+		       .rcode = rcode };
+	od_pkt_w_t b;
+	od_edns_t e;
+	size_t max = q->tr == OD_TR_TCP ? cap : (cap < 512 ? cap : 512);
+	if (od_pkt_w_init(&b, out, max, &h) < 0)
+		goto out;
+	if (pkt.opt) {
+		od_edns_init(&e, w->srv->conf->edns_size);
+		if (od_pkt_w_edns(&b, &e) < 0)
+			goto out;
+	}
+	if (pkt.count[OD_QUESTION] == 1 &&
+	    od_pkt_w_question(&b, pkt.qd[0].qname, pkt.qd[0].qtype,
+	                      pkt.qd[0].qclass) < 0)
+		goto out;
+	len = od_pkt_w_finish(&b);
+	if (len < 0)
+		len = 0;
+out:
+	od_arena_reset(&w->arena);
+	return len;
+}
+
+/* Requests ---------------------------------------------------------- */
+
+static int attach(dreq_t *d, const odr_send_t *snd);
+static void run(dreq_t *d, odr_state_t st);
+
+static void active_unlink(dreq_t *d)
+{
+	worker_t *w = d->w;
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		w->active = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	w->nactive--;
+}
+
+/* The request is settled: answer the client, free it. */
+static void complete(dreq_t *d)
+{
+	worker_t *w = d->w;
+	int len = odr_req_finish(d->r, w->obuf, MSG_MAX, d->tcp);
+	if (len > 0)
+		(void)od_net_reply(d->p, w->obuf, (size_t)len);
+	else
+		od_net_drop(d->p);
+	if (od_log_get_level() >= OD_LOG_DEBUG) {
+		odr_req_info_t info;
+		odr_req_info(d->r, &info);
+		od_log_debug("query done",
+		             "rcode=%u upstream=%u timeouts=%u fail=\"%s\"",
+		             info.rcode, info.upstream, info.timeouts,
+		             info.fail ? info.fail : "");
+	}
+	odr_req_free(d->r);
+	active_unlink(d);
+	free(d);
+}
+
+/*
+ * Drive d from state st until it waits on an exchange or is settled.
+ * A query that cannot be sent counts as timed out (the engine moves on
+ * to another server or gives up).
+ */
+static void run(dreq_t *d, odr_state_t st)
+{
+	for (;;) {
+		if (st != ODR_PRODUCE) {
+			/* ODR_DONE, ODR_FAIL, or a state the engine
+			   should not leave us in: settle it. */
+			complete(d);
+			return;
+		}
+		odr_send_t snd;
+		st = odr_req_produce(d->r, now_ms(), &snd);
+		if (st != ODR_PRODUCE)
+			continue;
+		if (attach(d, &snd) == 0)
+			return;
+		st = odr_req_consume(d->r, NULL, 0,
+		                     (const struct sockaddr *)&snd.addr,
+		                     now_ms());
+	}
+}
+
+/* Exchanges --------------------------------------------------------- */
+
+static void ex_free(exch_t *ex)
+{
+	free(ex->key);
+	free(ex->msg);
+	free(ex->rbuf);
+	free(ex);
+}
+
+static void ex_handle_closed(uv_handle_t *h)
+{
+	exch_t *ex = h->data;
+	if (--ex->handles == 0)
+		ex_free(ex);
+}
+
+static void ex_unlink(exch_t *ex)
+{
+	if (!ex->in_table)
+		return;
+	exch_t **pp = &ex->w->tab[ex->hash & (EX_BUCKETS - 1)];
+	while (*pp != ex)
+		pp = &(*pp)->hnext;
+	*pp = ex->hnext;
+	ex->in_table = false;
+}
+
+/* Finish with ex: out of the table, handles closed, freed after them. */
+static void ex_close(exch_t *ex)
+{
+	if (ex->closing)
+		return;
+	ex->closing = true;
+	ex_unlink(ex);
+	int n = ex->handles;
+	if (n == 0) {
+		ex_free(ex);
+		return;
+	}
+	/* Timer first: it is initialised whenever the I/O handle is. */
+	uv_close((uv_handle_t *)&ex->timer, ex_handle_closed);
+	if (n == 2)
+		uv_close((uv_handle_t *)&ex->io, ex_handle_closed);
+}
+
+/* Give waiter d (not the one whose query was sent) its copy of resp:
+   its own ID, and its own case of the query name. */
+static const uint8_t *adapt(const dreq_t *d, const uint8_t *resp, size_t len)
+{
+	uint8_t *c = d->w->cbuf;
+	memcpy(c, resp, len);
+	c[0] = (uint8_t)(d->qid >> 8);
+	c[1] = (uint8_t)d->qid;
+	if (len >= 12 + d->qnamelen && (c[4] | c[5]) != 0 &&
+	    name_eq_nocase(c + 12, d->qname, d->qnamelen))
+		memcpy(c + 12, d->qname, d->qnamelen);
+	return c;
+}
+
+/* The exchange ends with resp (NULL: timeout or network error). */
+static void deliver(exch_t *ex, const uint8_t *resp, size_t len)
+{
+	const struct sockaddr *from = (const struct sockaddr *)&ex->addr;
+	dreq_t *first = ex->waiters;
+	if (first == NULL) {
+		ex_close(ex);
+		return;
+	}
+	uint64_t now = now_ms();
+	odr_state_t st0 = odr_req_consume(first->r, resp, len, from, now);
+	if (st0 == ODR_CONSUME && resp != NULL) {
+		/* Not an answer to our query (wrong ID, question or
+		   source). Over UDP keep waiting for the real one; a TCP
+		   connection has no second chance. */
+		if (!ex->tcp)
+			return;
+		st0 = odr_req_consume(first->r, NULL, 0, from, now);
+		resp = NULL;
+	}
+	dreq_t *list = ex->waiters;
+	ex->waiters = NULL;
+	ex_close(ex);
+	for (dreq_t *d = list, *next; d; d = next) {
+		next = d->ex_next;
+		d->ex = NULL;
+		d->ex_next = NULL;
+		odr_state_t st = st0;
+		if (d != first) {
+			now = now_ms();
+			st = ODR_CONSUME;
+			if (resp)
+				st = odr_req_consume(d->r, adapt(d, resp, len),
+				                     len, from, now);
+			if (st == ODR_CONSUME)
+				st = odr_req_consume(d->r, NULL, 0, from, now);
+		}
+		run(d, st);
+	}
+}
+
+static void on_timeout(uv_timer_t *t)
+{
+	exch_t *ex = t->data;
+	if (!ex->closing)
+		deliver(ex, NULL, 0);
+}
+
+static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	exch_t *ex = h->data;
+	(void)suggested;
+	*buf = uv_buf_init((char *)ex->w->ubuf, MSG_MAX);
+}
+
+static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf,
+                     const struct sockaddr *addr, unsigned flags)
+{
+	exch_t *ex = h->data;
+	if (ex->closing || (nread == 0 && addr == NULL))
+		return;
+	if (nread < 0) {
+		/* ICMP unreachable and the like: no answer will come. */
+		deliver(ex, NULL, 0);
+		return;
+	}
+	/* A datagram larger than our buffer cannot be DNS. */
+	if (flags & UV_UDP_PARTIAL)
+		return;
+	deliver(ex, (const uint8_t *)buf->base, (size_t)nread);
+}
+
+static void udp_sent(uv_udp_send_t *req, int status)
+{
+	exch_t *ex = req->data;
+	if (status < 0 && !ex->closing)
+		deliver(ex, NULL, 0);
+}
+
+static void tcp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	exch_t *ex = h->data;
+	(void)suggested;
+	size_t want = 2 + MSG_MAX;
+	if (ex->rcap < want) {
+		uint8_t *nb = realloc(ex->rbuf, want);
+		if (nb == NULL) {
+			*buf = uv_buf_init(NULL, 0);
+			return;
+		}
+		ex->rbuf = nb;
+		ex->rcap = want;
+	}
+	*buf = uv_buf_init((char *)ex->rbuf + ex->rlen,
+	                   (unsigned)(ex->rcap - ex->rlen));
+}
+
+static void tcp_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	exch_t *ex = s->data;
+	(void)buf;
+	if (ex->closing)
+		return;
+	if (nread < 0) {
+		deliver(ex, NULL, 0);
+		return;
+	}
+	ex->rlen += (size_t)nread;
+	if (ex->rlen < 2)
+		return;
+	size_t mlen = (size_t)ex->rbuf[0] << 8 | ex->rbuf[1];
+	if (ex->rlen >= 2 + mlen)
+		deliver(ex, ex->rbuf + 2, mlen);
+}
+
+static void tcp_written(uv_write_t *req, int status)
+{
+	exch_t *ex = req->data;
+	if (status < 0 && !ex->closing)
+		deliver(ex, NULL, 0);
+}
+
+static void tcp_connected(uv_connect_t *req, int status)
+{
+	exch_t *ex = req->data;
+	if (ex->closing)
+		return;
+	uv_stream_t *s = (uv_stream_t *)&ex->io.tcp;
+	uv_buf_t b = uv_buf_init((char *)ex->msg, (unsigned)(2 + ex->len));
+	if (status < 0 || uv_write(&ex->wreq, s, &b, 1, tcp_written) != 0 ||
+	    uv_read_start(s, tcp_alloc, tcp_read) != 0)
+		deliver(ex, NULL, 0);
+}
+
+/* Open the socket and send; on error ex is closed (and freed later). */
+static int ex_start(exch_t *ex, uint32_t timeout_ms)
+{
+	worker_t *w = ex->w;
+	const struct sockaddr *sa = (const struct sockaddr *)&ex->addr;
+	int rc = uv_timer_init(w->loop, &ex->timer);
+	if (rc != 0)
+		return rc;
+	ex->timer.data = ex;
+	ex->handles = 1;
+	if (ex->tcp) {
+		rc = uv_tcp_init(w->loop, &ex->io.tcp);
+	} else {
+		rc = uv_udp_init_ex(w->loop, &ex->io.udp, sa->sa_family);
+	}
+	if (rc != 0)
+		goto fail;
+	ex->handles = 2;
+	if (ex->tcp)
+		ex->io.tcp.data = ex;
+	else
+		ex->io.udp.data = ex;
+	if (ex->tcp) {
+		ex->creq.data = ex;
+		rc = uv_tcp_connect(&ex->creq, &ex->io.tcp, sa, tcp_connected);
+	} else {
+		/* The kernel binds an unbound socket to a random ephemeral
+		   port (Linux randomises UDP port choice); connect() makes
+		   it drop datagrams from any other source. */
+		rc = uv_udp_connect(&ex->io.udp, sa);
+		if (rc == 0)
+			rc = uv_udp_recv_start(&ex->io.udp, udp_alloc,
+			                       udp_recv);
+		if (rc == 0) {
+			uv_buf_t b = uv_buf_init((char *)ex->msg + 2,
+			                         (unsigned)ex->len);
+			rc = uv_udp_try_send(&ex->io.udp, &b, 1, NULL);
+			if (rc == UV_EAGAIN) {
+				ex->sreq.data = ex;
+				rc = uv_udp_send(&ex->sreq, &ex->io.udp, &b, 1,
+				                 NULL, udp_sent);
+			} else if (rc > 0) {
+				rc = 0;
+			}
+		}
+	}
+	if (rc != 0)
+		goto fail;
+	rc = uv_timer_start(&ex->timer, on_timeout, timeout_ms, 0);
+	if (rc != 0)
+		goto fail;
+	return 0;
+fail:
+	ex_close(ex);
+	return rc;
+}
+
+/*
+ * Make d wait for the answer to snd: join an identical exchange in
+ * flight, or start one. \return 0, or an error (nothing sent).
+ */
+static int attach(dreq_t *d, const odr_send_t *snd)
+{
+	worker_t *w = d->w;
+	const odd_conf_t *conf = w->srv->conf;
+	if (w->stopping || snd->len < 12 || snd->len > MSG_MAX ||
+	    (snd->addr.ss_family != AF_INET && snd->addr.ss_family != AF_INET6))
+		return OD_EINVAL;
+	size_t qnl = (snd->wire[4] | snd->wire[5]) != 0
+	                     ? name_len_at(snd->wire, snd->len, 12)
+	                     : 0;
+	d->qid = (uint16_t)(snd->wire[0] << 8 | snd->wire[1]);
+	d->qnamelen = qnl;
+	memcpy(d->qname, snd->wire + 12, qnl);
+
+	uint8_t *key = w->kbuf;
+	memcpy(key, snd->wire, snd->len);
+	key[0] = key[1] = 0;
+	for (size_t i = 0; i < qnl; i++)
+		key[12 + i] = lower(key[12 + i]);
+	uint32_t h = hash_bytes(sa_hash(&snd->addr), key, snd->len);
+	h = hash_bytes(h, (const uint8_t *)&snd->tcp, 1);
+	for (exch_t *ex = w->tab[h & (EX_BUCKETS - 1)]; ex; ex = ex->hnext) {
+		if (ex->hash != h || ex->tcp != snd->tcp ||
+		    ex->keylen != snd->len ||
+		    !sa_equal(&ex->addr, &snd->addr) ||
+		    memcmp(ex->key, key, snd->len) != 0)
+			continue;
+		d->ex = ex;
+		*ex->wtail = d;
+		ex->wtail = &d->ex_next;
+		w->coalesced++;
+		return 0;
+	}
+
+	exch_t *ex = calloc(1, sizeof(*ex));
+	if (ex == NULL)
+		return OD_ENOMEM;
+	ex->w = w;
+	ex->hash = h;
+	ex->tcp = snd->tcp;
+	ex->addr = snd->addr;
+	ex->addrlen = snd->addrlen;
+	ex->len = snd->len;
+	ex->keylen = snd->len;
+	ex->key = malloc(snd->len);
+	ex->msg = malloc(2 + snd->len);
+	if (ex->key == NULL || ex->msg == NULL) {
+		ex_free(ex);
+		return OD_ENOMEM;
+	}
+	memcpy(ex->key, key, snd->len);
+	ex->msg[0] = (uint8_t)(snd->len >> 8);
+	ex->msg[1] = (uint8_t)snd->len;
+	memcpy(ex->msg + 2, snd->wire, snd->len);
+	ex->waiters = NULL;
+	ex->wtail = &ex->waiters;
+	uint32_t timeout = snd->timeout_ms ? snd->timeout_ms
+	                                   : EX_TIMEOUT_DEFAULT_MS;
+	if (timeout > conf->time_per_query_ms)
+		timeout = conf->time_per_query_ms;
+	int rc = ex_start(ex, timeout);
+	if (rc != 0)
+		return rc;
+	d->ex = ex;
+	*ex->wtail = d;
+	ex->wtail = &d->ex_next;
+	ex->hnext = w->tab[h & (EX_BUCKETS - 1)];
+	w->tab[h & (EX_BUCKETS - 1)] = ex;
+	ex->in_table = true;
+	return 0;
+}
+
+/* Net callbacks ------------------------------------------------------ */
+
+void *odd_worker_init(unsigned idx, void *ctx)
+{
+	odd_server_t *srv = ctx;
+	worker_t *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		goto fail;
+	w->srv = srv;
+	w->idx = idx;
+	w->loop = od_net_current_loop();
+	od_arena_init(&w->arena, 16384);
+	w->ubuf = malloc(MSG_MAX);
+	w->cbuf = malloc(MSG_MAX);
+	w->kbuf = malloc(MSG_MAX);
+	w->obuf = malloc(MSG_MAX);
+	if (w->loop == NULL || !w->ubuf || !w->cbuf || !w->kbuf || !w->obuf) {
+		odd_worker_free(w, ctx);
+		goto fail;
+	}
+	w->env = (odr_env_t){ .conf = &srv->rconf,
+		              .hints = &srv->hints,
+		              .cache = srv->cache,
+		              .infra = srv->infra,
+		              .random = rng_next,
+		              .random_ctx = &w->rng };
+	return w;
+fail:
+	od_log_error("worker cannot start: its queries are dropped",
+	             "worker=%u error=\"%s\"", idx, od_strerror(OD_ENOMEM));
+	return NULL;
+}
+
+void odd_worker_stop(void *wctx, void *ctx)
+{
+	worker_t *w = wctx;
+	(void)ctx;
+	if (w == NULL || w->stopping)
+		return;
+	w->stopping = true;
+	/* Exchanges first (they point at requests), then the requests:
+	   their clients get no answer, as from a resolver that went away. */
+	for (size_t i = 0; i < EX_BUCKETS; i++) {
+		while (w->tab[i]) {
+			exch_t *ex = w->tab[i];
+			ex->waiters = NULL;
+			ex_close(ex);
+		}
+	}
+	while (w->active) {
+		dreq_t *d = w->active;
+		od_net_drop(d->p);
+		odr_req_free(d->r);
+		active_unlink(d);
+		free(d);
+	}
+	od_log_debug("worker stopping",
+	             "worker=%u coalesced=%llu overload=%llu", w->idx,
+	             (unsigned long long)w->coalesced,
+	             (unsigned long long)w->overload);
+}
+
+void odd_worker_free(void *wctx, void *ctx)
+{
+	worker_t *w = wctx;
+	if (w == NULL)
+		return;
+	/* Normally empty by now (worker_stop); not when start failed. */
+	odd_worker_stop(w, ctx);
+	od_arena_deinit(&w->arena);
+	free(w->ubuf);
+	free(w->cbuf);
+	free(w->kbuf);
+	free(w->obuf);
+	free(w);
+}
+
+int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
+{
+	worker_t *w = wctx;
+	if (w == NULL)
+		return 0;
+	const odd_conf_t *conf = w->srv->conf;
+	if (!odd_acl_allows(conf->acl, conf->nacl, q->peer))
+		return error_answer(w, q, OD_RCODE_REFUSED, out, cap);
+	bool tcp = q->tr == OD_TR_TCP;
+	odr_req_t *r = odr_req_new(&w->env);
+	if (r == NULL)
+		return error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+	uint64_t now = now_ms();
+	odr_state_t st = odr_req_begin(r, q->wire, q->len, now);
+	odr_send_t snd;
+	if (st == ODR_PRODUCE)
+		st = odr_req_produce(r, now, &snd);
+	if (st != ODR_PRODUCE) {
+		/* Settled without upstream (cache hit, refusal, FORMERR):
+		   answered here, nothing deferred. */
+		int len = odr_req_finish(r, out, cap, tcp);
+		odr_req_free(r);
+		return len > 0 ? len : 0;
+	}
+	dreq_t *d = NULL;
+	od_net_pending_t *p = NULL;
+	if (w->nactive >= conf->outstanding || w->stopping ||
+	    (d = calloc(1, sizeof(*d))) == NULL ||
+	    (p = od_net_defer(q)) == NULL) {
+		w->overload++;
+		free(d);
+		odr_req_free(r);
+		return error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+	}
+	*d = (dreq_t){ .w = w, .r = r, .p = p, .tcp = tcp };
+	d->next = w->active;
+	if (w->active)
+		w->active->prev = d;
+	w->active = d;
+	w->nactive++;
+	if (attach(d, &snd) != 0)
+		run(d, odr_req_consume(r, NULL, 0,
+		                       (const struct sockaddr *)&snd.addr,
+		                       now_ms()));
+	return OD_NET_DEFER;
+}

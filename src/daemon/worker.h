@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * onedot's workers: the glue between the transports (src/net) and the
+ * I/O-free resolution engine (src/resolve). One worker per net worker
+ * thread; everything in it is touched by that thread only, except the
+ * shared caches the engine locks itself.
+ *
+ * Per client query: access control (REFUSED for clients the list does
+ * not allow), then a request of the engine. A query the engine settles
+ * at once (cache hit, refusal, FORMERR) is answered synchronously in the
+ * receiving thread. Otherwise the answer is deferred (od_net_defer) and
+ * the request runs on the worker's loop: each upstream query the engine
+ * produces goes out from a UDP socket of its own (connected to the
+ * server, so the kernel drops datagrams from other sources; bound by the
+ * kernel to a random ephemeral port) or over a TCP connection of its own
+ * (two-octet framing), with a timer for its timeout.
+ *
+ * Coalescing: identical upstream queries in flight from one worker (same
+ * server address and transport, same message apart from the ID and the
+ * case of the query name, so EDNS and DO/CD flags must match too) share
+ * one exchange. The first request's query is the one sent; its request
+ * judges the answer first (an answer it ignores as not matching is
+ * ignored for all), then every other waiter gets a copy with its own ID
+ * and query-name case written in.
+ *
+ * Limits: at most conf->outstanding deferred requests per worker; a
+ * query beyond that gets SERVFAIL at once (cache hits are still served).
+ */
+#ifndef OD_DAEMON_WORKER_H
+#define OD_DAEMON_WORKER_H
+
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "net/net.h"
+#include "resolve/resolve.h"
+
+/*! What every worker shares (read-only while the workers run, except
+ *  the caches, which lock themselves). */
+typedef struct odd_server {
+	const odd_conf_t *conf;
+	odr_conf_t rconf;
+	odr_hints_t hints;
+	odr_cache_t *cache;
+	odr_infra_t *infra;
+} odd_server_t;
+
+/* od_net_conf_t callbacks; ctx is the odd_server_t. */
+void *odd_worker_init(unsigned idx, void *ctx);
+void odd_worker_stop(void *wctx, void *ctx);
+void odd_worker_free(void *wctx, void *ctx);
+int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap);
+
+#endif
