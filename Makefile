@@ -44,7 +44,8 @@ configure = $(CMAKE) -S . -B $(1) --log-level=WARNING -DONEDOT_WERROR=ON $(2)
 FORMAT_FILES = $(shell find src tests bench -path '*/corpus' -prune -o \
 	-type f \( -name '*.c' -o -name '*.h' \) -print 2>/dev/null)
 
-.PHONY: all deps build check check-asan fuzz fuzz-run bench bench-auth demo clean \
+.PHONY: all deps build check check-asan fuzz fuzz-run bench bench-auth \
+	bench-resolver demo clean \
 	format format-check
 
 all: build
@@ -82,6 +83,7 @@ bench: deps
 	@bench/zone/run
 	@bench/dnssec/run
 	@bench/auth/run
+	@$(MAKE) bench-resolver
 
 # onedot-auth next to NSD and Knot DNS only (needs root: port 53).
 bench-auth: deps
@@ -89,11 +91,23 @@ bench-auth: deps
 	@$(CMAKE) --build build-release -j$(JOBS) --target onedot-auth
 	@bench/auth/run
 
+# onedot next to Unbound, Knot Resolver, PowerDNS Recursor and the ceiling
+# (bench_ceiling), over a private hierarchy served by onedot-auth (needs
+# root: port 53). The resolver daemon is built once its sources exist; a
+# missing onedot is reported as not available.
+bench-resolver: deps
+	@$(call configure,build-release,$(RELEASE_CMAKE))
+	@$(CMAKE) --build build-release -j$(JOBS) --target onedot-auth \
+		bench_ceiling
+	@if ls src/daemon/*.c >/dev/null 2>&1; then \
+		$(CMAKE) --build build-release -j$(JOBS) --target onedot-resolver; \
+	fi
+	@bench/resolver/run
+
+# A private hierarchy on 127.11/16 and the onedot resolver on it (needs
+# root: port 53); DEMO_FLAGS="--resolver unbound" shows it with Unbound.
 demo: build
-	@echo
-	@echo "onedot: the library builds (build/). The demo, a validating"
-	@echo "resolver answering on 127.0.0.1, arrives with the resolver"
-	@echo "(src/resolve, src/daemon); until then run 'make check'."
+	@scripts/demo $(DEMO_FLAGS)
 
 clean:
 	rm -rf build build-asan build-fuzz build-release
