@@ -344,6 +344,12 @@ odr_state_t odr_req_begin(odr_req_t *r, const uint8_t *q, size_t qlen,
 		return early(r, OD_RCODE_BADVERS);
 	if (qd->qclass != OD_CLASS_IN)
 		return early(r, OD_RCODE_REFUSED);
+	/* A query without RD asks what the cache holds: answering it would
+	   let anyone learn what other clients looked up (cache snooping).
+	   This is a recursive-only server: REFUSED (RFC 1034 §4.3.1 leaves
+	   the choice to the server). */
+	if (!h.rd)
+		return early(r, OD_RCODE_REFUSED);
 	switch (qd->qtype) {
 	case OD_TYPE_OPT:
 		return early(r, OD_RCODE_FORMERR);

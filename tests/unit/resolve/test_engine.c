@@ -1045,9 +1045,22 @@ static void test_client_errors(void **state)
 		od_pkt_free(&p);
 		odr_req_free(r);
 	}
-	/* Two questions: FORMERR. */
+	/* No RD: REFUSED at once, nothing asked upstream (no snooping). */
 	size_t len = make_query(q, sizeof(q), "www.example.com.", OD_TYPE_A,
 	                        OD_CLASS_IN, OD_OPCODE_QUERY, false);
+	q[2] &= (uint8_t)~0x01;
+	odr_req_t *r0 = odr_req_new(&w->env);
+	assert_int_equal(odr_req_begin(r0, q, len, T0), ODR_DONE);
+	int n0 = odr_req_finish(r0, out, sizeof(out), false);
+	assert_true(n0 > OD_HDR_LEN);
+	od_hdr_t h0;
+	od_hdr_unpack(&h0, out);
+	assert_int_equal(h0.rcode, OD_RCODE_REFUSED);
+	assert_false(h0.rd);
+	odr_req_free(r0);
+	/* Two questions: FORMERR. */
+	len = make_query(q, sizeof(q), "www.example.com.", OD_TYPE_A,
+	                 OD_CLASS_IN, OD_OPCODE_QUERY, false);
 	q[5] = 2;
 	odr_req_t *r = odr_req_new(&w->env);
 	assert_int_equal(odr_req_begin(r, q, len, T0), ODR_DONE);
