@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/listen.h"
 #include "conf/yconf.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -61,13 +62,7 @@ static int grow(void **arr, size_t n, size_t size)
 
 int od_auth_conf_add_listen(od_auth_conf_t *c, const char *s)
 {
-	od_listen_t l;
-	if (od_listen_parse(s, 53, &l) < 0)
-		return OD_EINVAL;
-	if (grow((void **)&c->listen, c->nlisten, sizeof(l)) < 0)
-		return OD_ENOMEM;
-	c->listen[c->nlisten++] = l;
-	return 0;
+	return od_listen_append(&c->listen, &c->nlisten, s, 53);
 }
 
 static int add_zone(od_auth_conf_t *c, const uint8_t *origin, const char *file)
@@ -123,31 +118,6 @@ static int str_list(od_yc_t *yc, const od_ycn_t *n, char ***out, size_t *cnt)
 	return 0;
 }
 
-static int listen_list(od_yc_t *yc, const od_ycn_t *n, od_listen_t **out,
-                       size_t *cnt, uint16_t port)
-{
-	int len = od_yc_seq_len(yc, n);
-	if (len < 0)
-		return len;
-	for (int i = 0; i < len; i++) {
-		od_ycn_t it;
-		const char *s;
-		od_listen_t l;
-		od_yc_seq_at(yc, n, i, &it);
-		if (od_yc_str(yc, &it, &s) < 0)
-			return OD_EINVAL;
-		if (od_listen_parse(s, port, &l) < 0)
-			return od_yc_fail(yc, &it,
-			                  "'%s' is not an address (ADDR or "
-			                  "ADDR@PORT)",
-			                  s);
-		if (grow((void **)out, *cnt, sizeof(l)) < 0)
-			return OD_ENOMEM;
-		(*out)[(*cnt)++] = l;
-	}
-	return 0;
-}
-
 static int load_server(od_auth_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
 {
 	static const char *const keys[] = { "listen",
@@ -163,7 +133,7 @@ static int load_server(od_auth_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
 	if (od_yc_keys(yc, m, keys) < 0)
 		return OD_EINVAL;
 	if (od_yc_get(yc, m, "listen", &v) &&
-	    listen_list(yc, &v, &c->listen, &c->nlisten, 53) < 0)
+	    od_yc_listen_list(yc, &v, 53, &c->listen, &c->nlisten) < 0)
 		return OD_EINVAL;
 	if (od_yc_get(yc, m, "workers", &v)) {
 		if (od_yc_uint(yc, &v, 0, 256, &u) < 0)
@@ -258,7 +228,8 @@ static int load_zones(od_auth_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
 			return OD_ENOMEM;
 		od_auth_zone_conf_t *zc = &c->zones[c->nzones - 1];
 		if (od_yc_get(yc, &z, "notify", &v) &&
-		    listen_list(yc, &v, &zc->notify, &zc->nnotify, 53) < 0)
+		    od_yc_listen_list(yc, &v, 53, &zc->notify, &zc->nnotify) <
+		            0)
 			return OD_EINVAL;
 		if (od_yc_get(yc, &z, "allow-transfer", &v) &&
 		    str_list(yc, &v, &zc->allow_transfer,

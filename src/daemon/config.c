@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/listen.h"
 #include "conf/yconf.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -70,13 +71,7 @@ void odd_conf_free(odd_conf_t *c)
 
 int odd_conf_add_listen(odd_conf_t *c, const char *s)
 {
-	od_listen_t l;
-	if (od_listen_parse(s, 53, &l) < 0)
-		return OD_EINVAL;
-	if (grow((void **)&c->listen, c->nlisten, sizeof(l)) < 0)
-		return OD_ENOMEM;
-	c->listen[c->nlisten++] = l;
-	return 0;
+	return od_listen_append(&c->listen, &c->nlisten, s, 53);
 }
 
 int odd_acl_parse(const char *s, odd_acl_rule_t *out, char *err, size_t errlen)
@@ -226,29 +221,6 @@ static int str_dup(od_yc_t *yc, const od_ycn_t *n, char **dst)
 	return 0;
 }
 
-static int load_listen(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
-{
-	int len = od_yc_seq_len(yc, n);
-	if (len < 0)
-		return len;
-	for (int i = 0; i < len; i++) {
-		od_ycn_t it;
-		const char *s;
-		od_yc_seq_at(yc, n, i, &it);
-		if (od_yc_str(yc, &it, &s) < 0)
-			return OD_EINVAL;
-		int r = odd_conf_add_listen(c, s);
-		if (r == OD_EINVAL)
-			return od_yc_fail(yc, &it,
-			                  "'%s' is not an address (ADDR or "
-			                  "ADDR@PORT)",
-			                  s);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int load_acl(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
 {
 	int len = od_yc_seq_len(yc, n);
@@ -333,7 +305,7 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 	if (od_yc_keys(yc, root, keys) < 0)
 		return OD_EINVAL;
 	if (od_yc_get(yc, root, "listen", &v) &&
-	    (r = load_listen(c, yc, &v)) < 0)
+	    (r = od_yc_listen_list(yc, &v, 53, &c->listen, &c->nlisten)) < 0)
 		return r;
 	if (od_yc_get(yc, root, "root-hints", &v) &&
 	    (r = str_dup(yc, &v, &c->root_hints)) < 0)

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Listen and server address lists as both daemons read them, from the
+ * command line ("ADDR[@PORT]") and from YAML (an address or a list).
+ */
+#ifndef OD_CONF_LISTEN_H
+#define OD_CONF_LISTEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/yconf.h"
+#include "net/net.h"
+
+/*!
+ * Parse s ("ADDR" or "ADDR@PORT"; port default when none) and append it
+ * to *arr (n entries, grown with realloc; the caller frees *arr).
+ * \return 0, OD_EINVAL (not an address; nothing added), OD_ENOMEM.
+ */
+int od_listen_append(od_listen_t **arr, size_t *n, const char *s,
+                     uint16_t port);
+
+/*!
+ * Append every address of node n (one address or a list of them) to
+ * *arr. A bad entry is an error at its line ("'x' is not an address").
+ * \return 0, OD_EINVAL (message in yc), OD_ENOMEM.
+ */
+int od_yc_listen_list(od_yc_t *yc, const od_ycn_t *n, uint16_t port,
+                      od_listen_t **arr, size_t *cnt);
+
+#endif
