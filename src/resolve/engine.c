@@ -413,6 +413,15 @@ odr_state_t odr_req_produce(odr_req_t *r, uint64_t now_ms, odr_send_t *out)
 				continue;
 			}
 			r->upstream++;
+			/* No exchange may outlive the request's time. */
+			uint64_t spent = now_ms > r->begin_ms
+			                         ? now_ms - r->begin_ms
+			                         : 0;
+			uint64_t left = spent < r->conf.max_time_ms
+			                        ? r->conf.max_time_ms - spent
+			                        : 1;
+			if (out->timeout_ms > left)
+				out->timeout_ms = (uint32_t)left;
 			return ODR_PRODUCE;
 		case ODR_YIELD:
 			/* A sub-request is on top now; loop to run it. A
@@ -458,26 +467,40 @@ static bool same_addr(const struct sockaddr_storage *a,
 	return false;
 }
 
-/* Does the answer belong to the query in flight? Error answers may come
- * without the question (servers that cannot parse ours). */
-static bool matches(const odr_req_t *r, const od_pkt_t *p)
+/*
+ * Does the answer belong to the query in flight? Checked on the raw bytes
+ * (header and question only) before anything is parsed, so an answer
+ * that is not ours costs no memory, however many of them a server sends.
+ * Error answers may come without the question (servers that cannot parse
+ * ours), and so may a truncated answer (it is retried over TCP).
+ */
+static bool matches_raw(const odr_req_t *r, const uint8_t *msg, size_t len)
 {
-	if (!p->hdr.qr || p->hdr.opcode != OD_OPCODE_QUERY)
+	od_hdr_t h;
+	od_hdr_unpack(&h, msg);
+	if (!h.qr || h.opcode != OD_OPCODE_QUERY)
 		return false;
-	if (p->count[OD_QUESTION] == 0)
-		return p->rcode != OD_RCODE_NOERROR &&
-		       p->rcode != OD_RCODE_NXDOMAIN;
-	if (p->count[OD_QUESTION] != 1)
+	unsigned qd = (unsigned)msg[4] << 8 | msg[5];
+	if (qd == 0)
+		return h.tc || (h.rcode != OD_RCODE_NOERROR &&
+		                h.rcode != OD_RCODE_NXDOMAIN);
+	if (qd != 1)
 		return false;
-	const od_question_t *qd = &p->qd[0];
-	if (qd->qtype != r->q.qtype || qd->qclass != OD_CLASS_IN)
+	od_rd_t rd;
+	od_rd_init(&rd, msg, len);
+	od_rd_skip(&rd, OD_HDR_LEN);
+	uint8_t qname[OD_NAME_MAXLEN];
+	if (od_name_unpack(&rd, qname) < 0)
+		return false;
+	uint16_t qtype = od_rd_u16(&rd), qclass = od_rd_u16(&rd);
+	if (od_rd_err(&rd) || qtype != r->q.qtype || qclass != OD_CLASS_IN)
 		return false;
 	if (r->conf.use_0x20) {
 		size_t n = od_name_len(r->q.qname);
-		return od_name_len(qd->qname) == n &&
-		       memcmp(qd->qname, r->q.qname, n) == 0;
+		return od_name_len(qname) == n &&
+		       memcmp(qname, r->q.qname, n) == 0;
 	}
-	return od_name_equal(qd->qname, r->q.qname);
+	return od_name_equal(qname, r->q.qname);
 }
 
 odr_state_t odr_req_consume(odr_req_t *r, const uint8_t *resp, size_t len,
@@ -496,18 +519,27 @@ odr_state_t odr_req_consume(odr_req_t *r, const uint8_t *resp, size_t len,
 			return ODR_CONSUME;
 		od_hdr_t h;
 		od_hdr_unpack(&h, resp);
-		if (h.id != r->q.id || !h.qr)
+		if (h.id != r->q.id || !matches_raw(r, resp, len))
+			return ODR_CONSUME;
+		/* Over UDP nothing larger than the size we offered is a real
+		 * answer (and decompressing a large one costs memory). */
+		size_t udp_max = r->q.edns ? r->conf.edns_size : OD_PKT_UDP_MAXLEN;
+		if (!r->q.tcp && len > udp_max)
 			return ODR_CONSUME;
 		/* Parsed into the arena: answer records may end up in the
-		 * client's answer. */
-		if (od_pkt_parse(&pkt, resp, len, &r->arena.mm,
-		                 OD_PKT_TRAILING_OK) == 0) {
-			if (!matches(r, &pkt))
-				return ODR_CONSUME;
-			a.pkt = &pkt;
-		} else {
-			a.malformed = true;
+		 * client's answer. A request that has used its memory budget
+		 * (hostile answers decompress to far more than they weigh)
+		 * fails rather than grow. */
+		if (r->arena.used > ODR_REQ_MEM_MAX) {
+			r->q.active = false;
+			odr_req_fatal(r, "answers too large", OD_EDE_OTHER);
+			return ODR_PRODUCE;
 		}
+		if (od_pkt_parse(&pkt, resp, len, &r->arena.mm,
+		                 OD_PKT_TRAILING_OK) == 0)
+			a.pkt = &pkt;
+		else
+			a.malformed = true;
 		uint64_t d = now_ms >= r->q.sent_ms ? now_ms - r->q.sent_ms : 0;
 		a.rtt_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 	} else {
@@ -555,6 +587,8 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 	od_edns_t e;
 	if (r->client_edns) {
 		od_edns_init(&e, ANSWER_UDP_MAX);
+		/* RFC 3225 §3: the DO bit is copied into the response. */
+		e.flags = r->cpkt.edns.flags & OD_EDNS_DO;
 		if (rcode == OD_RCODE_SERVFAIL && r->fail != NULL)
 			(void)od_edns_add_ede(&e, &r->arena.mm, r->fail_ede,
 			                      r->fail, strlen(r->fail));

@@ -37,6 +37,9 @@
 #define ODR_DEF_MAX_CHAIN 12
 #define ODR_DEF_MAX_DEPTH 6
 #define ODR_DEF_MAX_TIME_MS 4000
+/* Memory one request may use (its arena) before it fails: hostile
+   answers decompress to far more than they weigh on the wire. */
+#define ODR_REQ_MEM_MAX (8u * 1024 * 1024)
 
 /* RFC 9156 §2.3: how many labels QNAME minimisation adds per step. */
 #define ODR_MINIMISE_MAX_COUNT 10

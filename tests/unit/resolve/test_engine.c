@@ -22,6 +22,7 @@
 #include "lib/pkt.h"
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
+#include "resolve/internal.h"
 #include "resolve/resolve.h"
 
 /* Zone data: absolute names, one record a line. */
@@ -533,13 +534,29 @@ static void run_wire(world_t *w, const uint8_t *q, size_t qlen, result_t *res)
 			                                 (const void *)&s.addr,
 			                                 now),
 			                 ODR_CONSUME);
-			/* Right ID, another question. */
+			/* Right ID, another question; a flood of them costs
+			   the request no memory (checked before parsing). */
 			memcpy(forged, ans, alen);
 			forged[OD_HDR_LEN + 1] ^= 0x01;
-			assert_int_equal(odr_req_consume(r, forged, alen,
-			                                 (const void *)&s.addr,
-			                                 now),
-			                 ODR_CONSUME);
+			size_t used = r->arena.used;
+			for (int k = 0; k < 1000; k++)
+				assert_int_equal(
+				        odr_req_consume(r, forged, alen,
+				                        (const void *)&s.addr,
+				                        now),
+				        ODR_CONSUME);
+			assert_int_equal(r->arena.used, used);
+			/* Over UDP, more than the size we offered is no
+			   answer of ours. */
+			if (!s.tcp && alen + 1300 <= sizeof(forged)) {
+				memcpy(forged, ans, alen);
+				memset(forged + alen, 0, 1300);
+				assert_int_equal(
+				        odr_req_consume(r, forged, alen + 1300,
+				                        (const void *)&s.addr,
+				                        now),
+				        ODR_CONSUME);
+			}
 			struct sockaddr_storage other = s.addr;
 			((struct sockaddr_in *)&other)->sin_port = htons(5353);
 			assert_int_equal(odr_req_consume(r, ans, alen,
