@@ -55,15 +55,15 @@ typedef struct od_auth_opts {
 
 /*! What the engine did, for the transport, RRL and metrics. */
 typedef enum od_auth_kind {
-	OD_AK_DROP = 0,    /*!< no answer (not a query, or a response) */
-	OD_AK_ANSWER,      /*!< positive answer (incl. CNAME/DNAME) */
-	OD_AK_NODATA,      /*!< NOERROR, no data */
-	OD_AK_NXDOMAIN,    /*!< name error */
-	OD_AK_REFERRAL,    /*!< delegation */
-	OD_AK_REFUSED,     /*!< outside every zone, or refused opcode/class */
-	OD_AK_ERROR,       /*!< FORMERR, NOTIMP, BADVERS, SERVFAIL */
-	OD_AK_XFR,         /*!< AXFR/IXFR: left to the transfer code */
-	OD_AK_NOTIFY,      /*!< NOTIFY: left to the caller */
+	OD_AK_DROP = 0, /*!< no answer (not a query, or a response) */
+	OD_AK_ANSWER,   /*!< positive answer (incl. CNAME/DNAME) */
+	OD_AK_NODATA,   /*!< NOERROR, no data */
+	OD_AK_NXDOMAIN, /*!< name error */
+	OD_AK_REFERRAL, /*!< delegation */
+	OD_AK_REFUSED,  /*!< outside every zone, or refused opcode/class */
+	OD_AK_ERROR,    /*!< FORMERR, NOTIMP, BADVERS, SERVFAIL */
+	OD_AK_XFR,      /*!< AXFR/IXFR: left to the transfer code */
+	OD_AK_NOTIFY,   /*!< NOTIFY: left to the caller */
 } od_auth_kind_t;
 
 typedef struct od_auth_info {

@@ -367,9 +367,8 @@ int od_xfr_answer(const od_xfr_req_t *req, uint8_t *out, size_t cap,
 		}
 	}
 	/* Not a zone we serve (z NULL), or another one (RFC 5936 §2.2.1). */
-	if (rcode == OD_RCODE_NOERROR &&
-	    (z == NULL || q->qclass != z->rclass ||
-	     !od_name_equal(q->qname, z->origin)))
+	if (rcode == OD_RCODE_NOERROR && (z == NULL || q->qclass != z->rclass ||
+	                                  !od_name_equal(q->qname, z->origin)))
 		rcode = OD_RCODE_NOTAUTH;
 	if (rcode == OD_RCODE_NOERROR &&
 	    !od_acl_match(req->acl, req->peer, inf.signed_ ? inf.key : NULL))

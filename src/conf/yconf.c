@@ -89,8 +89,8 @@ int od_yc_load(od_yc_t *yc, const char *path, od_ycn_t *root)
 	return r;
 }
 
-int od_yc_load_mem(od_yc_t *yc, const char *text, size_t len,
-                   const char *name, od_ycn_t *root)
+int od_yc_load_mem(od_yc_t *yc, const char *text, size_t len, const char *name,
+                   od_ycn_t *root)
 {
 	memset(yc, 0, sizeof(*yc));
 	yc->file = name;
@@ -153,8 +153,8 @@ int od_yc_keys(od_yc_t *yc, const od_ycn_t *m, const char *const *allowed)
 			return od_yc_fail(yc, &kn, "unknown key '%s'", ks);
 		for (yaml_node_pair_t *q = m->node->data.mapping.pairs.start;
 		     q < p; q++) {
-			yaml_node_t *k2 = yaml_document_get_node(&yc->doc,
-			                                         q->key);
+			yaml_node_t *k2 =
+			        yaml_document_get_node(&yc->doc, q->key);
 			const char *k2s = k2 ? scalar(k2) : NULL;
 			if (k2s && strcmp(k2s, ks) == 0)
 				return od_yc_fail(yc, &kn,
@@ -164,8 +164,7 @@ int od_yc_keys(od_yc_t *yc, const od_ycn_t *m, const char *const *allowed)
 	return 0;
 }
 
-bool od_yc_get(od_yc_t *yc, const od_ycn_t *m, const char *key,
-               od_ycn_t *out)
+bool od_yc_get(od_yc_t *yc, const od_ycn_t *m, const char *key, od_ycn_t *out)
 {
 	if (m->node->type != YAML_MAPPING_NODE)
 		return false;
@@ -265,8 +264,8 @@ int od_yc_duration_ms(od_yc_t *yc, const od_ycn_t *n, uint64_t unit_ms,
 	if (v > max_ms / (mul ? mul : 1) + 1 || v * mul < min_ms ||
 	    v * mul > max_ms)
 		return od_yc_fail(yc, n,
-		                  "'%s' is out of range (%" PRIu64 "ms..%" PRIu64
-		                  "ms)",
+		                  "'%s' is out of range (%" PRIu64
+		                  "ms..%" PRIu64 "ms)",
 		                  s, min_ms, max_ms);
 	*out = v * mul;
 	return 0;

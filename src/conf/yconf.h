@@ -40,8 +40,8 @@ typedef struct od_ycn {
 int od_yc_load(od_yc_t *yc, const char *path, od_ycn_t *root);
 
 /*! As od_yc_load from text in memory; name is used in messages. */
-int od_yc_load_mem(od_yc_t *yc, const char *text, size_t len,
-                   const char *name, od_ycn_t *root);
+int od_yc_load_mem(od_yc_t *yc, const char *text, size_t len, const char *name,
+                   od_ycn_t *root);
 
 void od_yc_free(od_yc_t *yc);
 
@@ -58,8 +58,7 @@ int od_yc_keys(od_yc_t *yc, const od_ycn_t *m, const char *const *allowed);
 
 /*! Value of key in mapping m. \return true and *out set, or false when
  *  the key is absent. */
-bool od_yc_get(od_yc_t *yc, const od_ycn_t *m, const char *key,
-               od_ycn_t *out);
+bool od_yc_get(od_yc_t *yc, const od_ycn_t *m, const char *key, od_ycn_t *out);
 
 /*! Scalars. Each fails (OD_EINVAL, message set) on the wrong type. */
 int od_yc_str(od_yc_t *yc, const od_ycn_t *n, const char **out);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -72,6 +73,22 @@ static void size_str(size_t v, char *out, size_t cap)
 		snprintf(out, cap, "%zuK", v >> 10);
 	else
 		snprintf(out, cap, "%zu", v);
+}
+
+/*
+ * Every upstream exchange holds a socket: lift the soft limit on open
+ * files to the hard one, so a busy resolver does not run out of sockets
+ * (and blame the servers it could not reach).
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		od_log_warn("cannot raise the open-file limit", "limit=%llu",
+		            (unsigned long long)rl.rlim_cur);
 }
 
 int main(int argc, char **argv)
@@ -244,6 +261,7 @@ int main(int argc, char **argv)
 		             .worker_stop = odd_worker_stop,
 		             .worker_free = odd_worker_free,
 		             .ctx = &srv };
+	raise_nofile();
 	if (od_net_start(&net, &nc, err, sizeof(err)) < 0) {
 		od_log_error("startup failed", "error=\"%s\"", err);
 		goto out;

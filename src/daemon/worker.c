@@ -88,7 +88,9 @@ struct worker {
 	rng_t rng;
 	od_arena_t arena; /* error answers; reset after each */
 	exch_t *tab[EX_BUCKETS];
-	dreq_t *active; /* deferred requests */
+	uint32_t tab_seed; /* keys the table's hash: query names are
+	                     chosen by clients */
+	dreq_t *active;    /* deferred requests */
 	unsigned nactive;
 	bool stopping;
 	uint8_t *ubuf; /* MSG_MAX: UDP answers received */
@@ -579,7 +581,8 @@ static int attach(dreq_t *d, const odr_send_t *snd)
 	key[0] = key[1] = 0;
 	for (size_t i = 0; i < qnl; i++)
 		key[12 + i] = lower(key[12 + i]);
-	uint32_t h = hash_bytes(sa_hash(&snd->addr), key, snd->len);
+	uint32_t h =
+	        hash_bytes(sa_hash(&snd->addr) ^ w->tab_seed, key, snd->len);
 	h = hash_bytes(h, (const uint8_t *)&snd->tcp, 1);
 	for (exch_t *ex = w->tab[h & (EX_BUCKETS - 1)]; ex; ex = ex->hnext) {
 		if (ex->hash != h || ex->tcp != snd->tcp ||
@@ -658,6 +661,7 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		              .infra = srv->infra,
 		              .random = rng_next,
 		              .random_ctx = &w->rng };
+	w->tab_seed = rng_next(&w->rng);
 	return w;
 fail:
 	od_log_error("worker cannot start: its queries are dropped",

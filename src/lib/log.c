@@ -12,8 +12,7 @@
 static _Atomic int log_level = OD_LOG_INFO;
 static _Atomic bool log_syslog = false;
 
-static const char *const level_names[] = { "error", "warn", "info",
-	                                   "debug" };
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void od_log_set_level(od_log_level_t level)
 {
@@ -80,8 +79,8 @@ void od_log(od_log_level_t level, const char *msg, const char *kv, ...)
 		pos += (size_t)snprintf(line + pos, sizeof(line) - pos,
 		                        ".%03ldZ ", ts.tv_nsec / 1000000);
 	}
-	int n = snprintf(line + pos, sizeof(line) - pos, "level=%s msg=",
-	                 level_names[level]);
+	int n = snprintf(line + pos, sizeof(line) - pos,
+	                 "level=%s msg=", level_names[level]);
 	pos += n > 0 ? (size_t)n : 0;
 	pos = put_quoted(line, sizeof(line) - 1, pos, msg);
 	if (kv && kv[0] && pos + 2 < sizeof(line)) {

@@ -165,10 +165,10 @@ int odr_req_finish(odr_req_t *r, uint8_t *out, size_t cap, bool tcp);
 /*! What the request did (for logs and metrics). */
 typedef struct odr_req_info {
 	uint16_t rcode;
-	bool cached;        /*!< answered from cache without upstream */
-	unsigned upstream;  /*!< upstream queries sent */
+	bool cached;       /*!< answered from cache without upstream */
+	unsigned upstream; /*!< upstream queries sent */
 	unsigned timeouts;
-	const char *fail;   /*!< why it failed (static text), or NULL */
+	const char *fail; /*!< why it failed (static text), or NULL */
 } odr_req_info_t;
 
 void odr_req_info(const odr_req_t *r, odr_req_info_t *out);
