@@ -70,10 +70,23 @@ void odr_req_fatal(odr_req_t *r, const char *why, uint16_t ede)
 	r->fatal = true;
 }
 
+/* RFC 2181 §8: a TTL with the top bit set is treated as zero. */
+static uint32_t sane_ttl(uint32_t ttl)
+{
+	return ttl > INT32_MAX ? 0 : ttl;
+}
+
 bool odr_task_add(odr_task_t *t, od_rr_t *rrs, size_t n)
 {
 	if (t->nans >= ODR_MAX_GROUPS || n == 0 || n > UINT16_MAX)
 		return false;
+	/* One TTL per RRset (RFC 2181 §5.2): the lowest, as cached. */
+	uint32_t ttl = sane_ttl(rrs[0].ttl);
+	for (size_t i = 1; i < n; i++)
+		if (sane_ttl(rrs[i].ttl) < ttl)
+			ttl = sane_ttl(rrs[i].ttl);
+	for (size_t i = 0; i < n; i++)
+		rrs[i].ttl = ttl;
 	t->ans[t->nans].rrs = rrs;
 	t->ans[t->nans].n = (uint16_t)n;
 	t->nans++;
@@ -86,10 +99,10 @@ void odr_store_rrset(odr_req_t *r, const od_rr_t *rrs, size_t n,
 	if (n == 0 || n > UINT16_MAX || r->env->cache == NULL)
 		return;
 	/* RFC 2181 §5.2: one TTL per RRset; the lowest is the safe one. */
-	uint32_t ttl = rrs[0].ttl;
+	uint32_t ttl = sane_ttl(rrs[0].ttl);
 	for (size_t i = 1; i < n; i++)
-		if (rrs[i].ttl < ttl)
-			ttl = rrs[i].ttl;
+		if (sane_ttl(rrs[i].ttl) < ttl)
+			ttl = sane_ttl(rrs[i].ttl);
 	odr_rrset_t set = {
 		.owner = rrs[0].owner,
 		.type = rrs[0].type,

@@ -623,36 +623,44 @@ static void choose_qname(const odr_req_t *r, const odr_task_t *t, uint8_t *out,
 }
 
 /* Resolve the address of one more NS name of the cut (bounded by
- * max_ns_resolve per delegation). \return true when a sub-request was
- * started. */
+ * max_ns_resolve per delegation). Names outside the delegated zone come
+ * first: a name inside it without glue can only be found through the
+ * zone itself. A name counts against the bound only once its
+ * sub-request has started. \return true when a sub-request was started. */
 static bool resolve_ns(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 {
 	odr_cut_t *c = t->cut;
-	for (size_t j = 0; j < c->nns; j++) {
-		odr_ns_t *ns = &c->ns[j];
-		if (ns->naddr > 0)
-			continue;
-		if (!ns->counted && c->ns_resolved >= r->conf.max_ns_resolve)
-			continue;
-		uint16_t type;
-		if (!r->conf.no_ipv4 && !ns->asked_a) {
-			ns->asked_a = true;
-			type = OD_TYPE_A;
-		} else if (!r->conf.no_ipv6 && !ns->asked_aaaa) {
-			ns->asked_aaaa = true;
-			type = OD_TYPE_AAAA;
-		} else {
-			continue;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t j = 0; j < c->nns; j++) {
+			odr_ns_t *ns = &c->ns[j];
+			if (ns->naddr > 0)
+				continue;
+			if (od_name_in(ns->name, c->name) != (pass == 1))
+				continue;
+			if (!ns->counted &&
+			    c->ns_resolved >= r->conf.max_ns_resolve)
+				continue;
+			uint16_t type;
+			if (!r->conf.no_ipv4 && !ns->asked_a) {
+				ns->asked_a = true;
+				type = OD_TYPE_A;
+			} else if (!r->conf.no_ipv6 && !ns->asked_aaaa) {
+				ns->asked_aaaa = true;
+				type = OD_TYPE_AAAA;
+			} else {
+				continue;
+			}
+			t->sub_ns = (int)j;
+			t->sub_type = type;
+			if (odr_sub_push(r, t, ns->name, type, now_ms)) {
+				if (!ns->counted) {
+					ns->counted = true;
+					c->ns_resolved++;
+				}
+				return true;
+			}
+			t->sub_ns = -1;
 		}
-		if (!ns->counted) {
-			ns->counted = true;
-			c->ns_resolved++;
-		}
-		t->sub_ns = (int)j;
-		t->sub_type = type;
-		if (odr_sub_push(r, t, ns->name, type, now_ms))
-			return true;
-		t->sub_ns = -1;
 	}
 	return false;
 }

@@ -82,6 +82,9 @@ static const char *const zone_example[] = {
 	"alias.example.com. 3600 CNAME www.example.com.",
 	"ext.example.com. 3600 CNAME www.provider.net.",
 	"deep.ent.example.com. 3600 A 192.0.2.88",
+	"ttl.example.com. 300 A 192.0.2.91",
+	"ttl.example.com. 100 A 192.0.2.92",
+	"big.example.com. 4294967295 A 192.0.2.93",
 	"dn.example.com. 3600 DNAME provider.net.",
 	"loop1.example.com. 3600 CNAME loop2.example.com.",
 	"loop2.example.com. 3600 CNAME loop1.example.com.",
@@ -672,6 +675,23 @@ static void test_walk_then_cache(void **state)
 	done(&res);
 }
 
+/* One TTL per RRset, the lowest (RFC 2181 §5.2); a TTL with the top bit
+   set counts as zero (RFC 2181 §8). */
+static void test_answer_ttls(void **state)
+{
+	world_t *w = *state;
+	result_t res;
+	run(w, "ttl.example.com.", OD_TYPE_A, &res);
+	assert_int_equal(res.pkt.count[OD_ANSWER], 2);
+	assert_int_equal(res.pkt.rr[OD_ANSWER][0].ttl, 100);
+	assert_int_equal(res.pkt.rr[OD_ANSWER][1].ttl, 100);
+	done(&res);
+	run(w, "big.example.com.", OD_TYPE_A, &res);
+	assert_int_equal(res.pkt.count[OD_ANSWER], 1);
+	assert_int_equal(res.pkt.rr[OD_ANSWER][0].ttl, 0);
+	done(&res);
+}
+
 static void test_qname_minimisation_order(void **state)
 {
 	world_t *w = *state;
@@ -1158,6 +1178,8 @@ int main(void)
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qname_min_refused_fallback,
 		                                setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answer_ttls, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_nxdomain_negative_cache,
 		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cname_in_zone, setup,
