@@ -427,9 +427,8 @@ odr_state_t odr_req_produce(odr_req_t *r, uint64_t now_ms, odr_send_t *out)
 			}
 			r->upstream++;
 			/* No exchange may outlive the request's time. */
-			uint64_t spent = now_ms > r->begin_ms
-			                         ? now_ms - r->begin_ms
-			                         : 0;
+			uint64_t spent =
+			        now_ms > r->begin_ms ? now_ms - r->begin_ms : 0;
 			uint64_t left = spent < r->conf.max_time_ms
 			                        ? r->conf.max_time_ms - spent
 			                        : 1;
@@ -536,7 +535,8 @@ odr_state_t odr_req_consume(odr_req_t *r, const uint8_t *resp, size_t len,
 			return ODR_CONSUME;
 		/* Over UDP nothing larger than the size we offered is a real
 		 * answer (and decompressing a large one costs memory). */
-		size_t udp_max = r->q.edns ? r->conf.edns_size : OD_PKT_UDP_MAXLEN;
+		size_t udp_max = r->q.edns ? r->conf.edns_size
+		                           : OD_PKT_UDP_MAXLEN;
 		if (!r->q.tcp && len > udp_max)
 			return ODR_CONSUME;
 		/* Parsed into the arena: answer records may end up in the
