@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "lib/base.h"
 #include "lib/dnssec/key.h"
 #include "lib/dnssec/nsec.h"
@@ -301,19 +302,6 @@ static size_t run_op(enum op op, const alg_bench_t *b, const alg_bench_t *rsa,
 	return sum;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Median nanoseconds per operation over RUNS runs of >= MIN_SECONDS. */
 static double measure(enum op op, const alg_bench_t *b, const alg_bench_t *rsa,
                       const alg_bench_t *p256)
@@ -324,9 +312,9 @@ static double measure(enum op op, const alg_bench_t *b, const alg_bench_t *rsa,
 
 	/* Calibrate: grow n until one run lasts a tenth of MIN_SECONDS. */
 	for (;;) {
-		t = now();
+		t = bench_now();
 		sink += run_op(op, b, rsa, p256, n);
-		t = now() - t;
+		t = bench_now() - t;
 		if (t > MIN_SECONDS / 10)
 			break;
 		n *= 4;
@@ -334,12 +322,12 @@ static double measure(enum op op, const alg_bench_t *b, const alg_bench_t *rsa,
 	n = (long)((double)n * MIN_SECONDS / t) + 1;
 	double ns[RUNS];
 	for (int i = 0; i < RUNS; i++) {
-		t = now();
+		t = bench_now();
 		sink += run_op(op, b, rsa, p256, n);
-		ns[i] = (now() - t) * 1e9 / (double)n;
+		ns[i] = (bench_now() - t) * 1e9 / (double)n;
 	}
 	keep(&sink);
-	qsort(ns, RUNS, sizeof(ns[0]), cmp_double);
+	qsort(ns, RUNS, sizeof(ns[0]), bench_cmp_double);
 	return ns[RUNS / 2];
 }
 

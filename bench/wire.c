@@ -32,6 +32,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "lib/error.h"
 #include "lib/mm.h"
 #include "lib/name.h"
@@ -530,19 +531,6 @@ static size_t run_op(enum op op, const bench_msg_t *b, long n)
 	return sum;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* Median nanoseconds per operation over RUNS runs of >= MIN_SECONDS. */
 static double measure(enum op op, const bench_msg_t *b)
 {
@@ -552,9 +540,9 @@ static double measure(enum op op, const bench_msg_t *b)
 
 	/* Calibrate: grow n until one run lasts a tenth of MIN_SECONDS. */
 	for (;;) {
-		t = now();
+		t = bench_now();
 		sink += run_op(op, b, n);
-		t = now() - t;
+		t = bench_now() - t;
 		if (t > MIN_SECONDS / 10)
 			break;
 		n *= 4;
@@ -562,12 +550,12 @@ static double measure(enum op op, const bench_msg_t *b)
 	n = (long)((double)n * MIN_SECONDS / t) + 1;
 	double ns[RUNS];
 	for (int i = 0; i < RUNS; i++) {
-		t = now();
+		t = bench_now();
 		sink += run_op(op, b, n);
-		ns[i] = (now() - t) * 1e9 / (double)n;
+		ns[i] = (bench_now() - t) * 1e9 / (double)n;
 	}
 	keep(&sink);
-	qsort(ns, RUNS, sizeof(ns[0]), cmp_double);
+	qsort(ns, RUNS, sizeof(ns[0]), bench_cmp_double);
 	return ns[RUNS / 2];
 }
 
