@@ -544,10 +544,16 @@ def onedot_path(build_dir):
 class Onedot(Resolver):
     name = "onedot"
 
-    def __init__(self, binary, *a, **kw):
+    def __init__(self, binary, *a, trust_anchor=None, **kw):
+        """trust_anchor: a file of DS/DNSKEY records for the root of the
+        hierarchy (the signed hierarchy's), or None."""
         self.binary = os.path.abspath(binary)
+        self.trust_anchor = trust_anchor
         super().__init__(*a, **kw)
 
     def argv(self):
-        return [self.binary, "--listen", "%s@53" % self.addr,
+        argv = [self.binary, "--listen", "%s@53" % self.addr,
                 "--root-hints", self.h.root_hints]
+        if self.trust_anchor:
+            argv += ["--trust-anchor", self.trust_anchor]
+        return argv

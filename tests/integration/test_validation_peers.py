@@ -261,7 +261,8 @@ def onedot_results(signed, peers):
     if binary is None:
         pytest.fail("the onedot daemon is not built")
     with H.Onedot(binary, signed, ONEDOT_ADDR,
-                  workdir=os.path.join(signed.dir, "onedot")) as o:
+                  workdir=os.path.join(signed.dir, "onedot"),
+                  trust_anchor=signed.trust_anchor) as o:
         with ThreadPoolExecutor(max_workers=8) as ex:
             futs = {c.id(): ex.submit(ask, o.addr, c) for c in CORPUS}
             return {key: f.result() for key, f in futs.items()}
