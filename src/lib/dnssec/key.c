@@ -204,6 +204,43 @@ static EVP_PKEY *pkey_public(uint8_t alg, const uint8_t *k, size_t len)
 	        k, len);
 }
 
+/*
+ * Preparing an EVP signing or verification context (provider, algorithm
+ * and digest look-ups under locks) costs about as much as an RSA-2048
+ * verification itself. A key therefore keeps one prepared context and each
+ * operation runs on a copy of it: copying only reads the prepared context
+ * (the references it takes are atomic), so threads may share a key.
+ */
+static EVP_MD_CTX *ctx_prepare(uint8_t alg, EVP_PKEY *pkey, bool sign)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (ctx == NULL)
+		return NULL;
+	int ok =
+	        sign ? EVP_DigestSignInit(ctx, NULL, od_alg_md(alg), NULL, pkey)
+	             : EVP_DigestVerifyInit(ctx, NULL, od_alg_md(alg), NULL,
+	                                    pkey);
+	if (ok <= 0) {
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* A context for one operation: a copy of the key's prepared one, or a newly
+ * prepared one when the key has none or copying fails. */
+static EVP_MD_CTX *ctx_get(const EVP_MD_CTX *prepared, uint8_t alg,
+                           EVP_PKEY *pkey, bool sign)
+{
+	if (prepared != NULL) {
+		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+		if (ctx != NULL && EVP_MD_CTX_copy_ex(ctx, prepared))
+			return ctx;
+		EVP_MD_CTX_free(ctx);
+	}
+	return ctx_prepare(alg, pkey, sign);
+}
+
 int od_dnskey_from_rdata(od_dnskey_t *key, const uint8_t *rdata, size_t rdlen,
                          od_mm_t *mm)
 {
@@ -222,9 +259,12 @@ int od_dnskey_from_rdata(od_dnskey_t *key, const uint8_t *rdata, size_t rdlen,
 		k.pkey = pkey_public(k.alg, rdata + 4, rdlen - 4);
 		if (k.pkey == NULL)
 			return OD_EMALF;
+		/* Optional: without it each verification prepares its own. */
+		k.vctx = ctx_prepare(k.alg, k.pkey, false);
 	}
 	k.rdata = od_mm_dup(mm, rdata, rdlen);
 	if (k.rdata == NULL) {
+		EVP_MD_CTX_free(k.vctx);
 		EVP_PKEY_free(k.pkey);
 		return OD_ENOMEM;
 	}
@@ -236,6 +276,7 @@ void od_dnskey_free(od_dnskey_t *key)
 {
 	if (key == NULL)
 		return;
+	EVP_MD_CTX_free(key->vctx);
 	EVP_PKEY_free(key->pkey);
 	od_mm_free(key->mm, key->rdata);
 	memset(key, 0, sizeof(*key));
@@ -372,11 +413,8 @@ int od_dnssec_verify(const od_dnskey_t *key, const uint8_t *data, size_t len,
 		siglen = (size_t)dlen;
 	}
 	int valid = 0;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (ctx != NULL &&
-	    EVP_DigestVerifyInit(ctx, NULL, od_alg_md(key->alg), NULL,
-	                         key->pkey) > 0 &&
-	    EVP_DigestVerify(ctx, sig, siglen, data, len) == 1)
+	EVP_MD_CTX *ctx = ctx_get(key->vctx, key->alg, key->pkey, false);
+	if (ctx != NULL && EVP_DigestVerify(ctx, sig, siglen, data, len) == 1)
 		valid = 1;
 	EVP_MD_CTX_free(ctx);
 	OPENSSL_free(der);
@@ -392,11 +430,8 @@ int od_dnssec_sign(const od_privkey_t *key, const uint8_t *data, size_t len,
 	size_t slen = 0;
 	uint8_t *buf = NULL;
 	int ret = OD_ENOMEM;
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	if (ctx == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, od_alg_md(key->alg), NULL,
-	                       key->pkey) <= 0 ||
-	    EVP_DigestSign(ctx, NULL, &slen, data, len) <= 0)
+	EVP_MD_CTX *ctx = ctx_get(key->sctx, key->alg, key->pkey, true);
+	if (ctx == NULL || EVP_DigestSign(ctx, NULL, &slen, data, len) <= 0)
 		goto done;
 	buf = OPENSSL_malloc(slen);
 	if (buf == NULL || EVP_DigestSign(ctx, buf, &slen, data, len) <= 0)
@@ -503,6 +538,9 @@ static int make_public(od_privkey_t *key)
 		return OD_ENOMEM;
 	key->rdlen = 4 + klen;
 	key->tag = od_key_tag(key->rdata, key->rdlen);
+	/* Optional: without it each signature prepares its own context. */
+	if (ai->sign)
+		key->sctx = ctx_prepare(key->alg, key->pkey, true);
 	return 0;
 }
 
@@ -545,6 +583,7 @@ void od_privkey_free(od_privkey_t *key)
 {
 	if (key == NULL)
 		return;
+	EVP_MD_CTX_free(key->sctx);
 	EVP_PKEY_free(key->pkey);
 	od_mm_free(NULL, key->rdata);
 	memset(key, 0, sizeof(*key));

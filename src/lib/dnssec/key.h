@@ -126,6 +126,9 @@ typedef struct od_dnskey {
 	uint8_t alg;
 	uint16_t tag;
 	EVP_PKEY *pkey; /*!< owned; NULL when the algorithm is unsupported */
+	/*! owned: verification context prepared once for pkey, copied by
+	 *  every od_dnssec_verify (NULL: each call prepares its own) */
+	EVP_MD_CTX *vctx;
 	uint8_t *rdata; /*!< owned copy of the RDATA (from mm) */
 	size_t rdlen;
 	od_mm_t *mm; /*!< allocator of rdata */
@@ -181,6 +184,7 @@ int od_ds_match(const uint8_t *owner, const uint8_t *ds, size_t ds_len,
  * Verify a raw DNSSEC signature (RRSIG signature field format) over data
  * with a DNSKEY: RSA PKCS#1 v1.5 with the algorithm's digest, ECDSA with
  * raw r | s (converted to DER here), EdDSA over data itself.
+ * Several threads may verify with one key at once (the key is only read).
  * \return 1 valid, 0 invalid (including a malformed signature),
  *         OD_ENOTSUP when key->pkey is NULL.
  */
@@ -193,6 +197,9 @@ typedef struct od_privkey {
 	uint16_t flags; /*!< DNSKEY flags of the public half */
 	uint16_t tag;   /*!< key tag of the public DNSKEY */
 	EVP_PKEY *pkey; /*!< owned */
+	/*! owned: signing context prepared once for pkey, copied by every
+	 *  od_dnssec_sign (NULL: each call prepares its own) */
+	EVP_MD_CTX *sctx;
 	uint8_t *rdata; /*!< owned (malloc): public DNSKEY RDATA */
 	size_t rdlen;
 } od_privkey_t;
