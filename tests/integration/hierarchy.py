@@ -473,6 +473,15 @@ class Resolver:
 class Unbound(Resolver):
     name = "unbound"
 
+    def policy_lines(self):
+        """server: lines that set what Unbound does with answers (a
+        subclass validates instead)."""
+        return [
+            "  module-config: \"iterator\"",
+            # test. is special-use (RFC 6761 6.2): resolve it here
+            "  local-zone: \"test.\" nodefault",
+        ]
+
     def argv(self):
         d = self.dir
         conf = os.path.join(d, "unbound.conf")
@@ -484,9 +493,7 @@ class Unbound(Resolver):
             "  do-not-query-localhost: no",
             "  access-control: 127.0.0.0/8 allow",
             "  root-hints: \"%s\"" % self.h.root_hints,
-            "  module-config: \"iterator\"",
-            # test. is special-use (RFC 6761 6.2): resolve it here
-            "  local-zone: \"test.\" nodefault",
+        ] + self.policy_lines() + [
             "  username: \"\"",
             "  chroot: \"\"",
             "  directory: \"%s\"" % d,
@@ -511,6 +518,15 @@ class Unbound(Resolver):
 class Kresd(Resolver):
     name = "kresd"
 
+    def policy_lua(self):
+        """Lua lines that set trust anchors and policy (a subclass
+        validates instead)."""
+        return ("trust_anchors.remove('.')\n"
+                "-- test. is special-use (RFC 6761 6.2): a PASS rule lets it "
+                "be resolved\n"
+                "policy.add(policy.suffix(policy.PASS, "
+                "{ todname('test.') }))\n")
+
     def argv(self):
         d = self.dir
         cache = os.path.join(d, "cache")
@@ -524,14 +540,11 @@ class Kresd(Resolver):
 net.ipv6 = false
 net.listen('%s', 53, { kind = 'dns' })
 kres.context().options.ALLOW_LOCAL = true
-trust_anchors.remove('.')
--- test. is special-use (RFC 6761 6.2): a PASS rule lets it be resolved
-policy.add(policy.suffix(policy.PASS, { todname('test.') }))
-modules.load('hints > iterate')
+%smodules.load('hints > iterate')
 hints.root({ %s })
 cache.open(32 * MB, 'lmdb://%s')
 log_level('notice')
-""" % (self.addr, hints, cache))
+""" % (self.addr, self.policy_lua(), hints, cache))
         return [auth_peers.tool("kresd"), "-n", "-c", conf, d]
 
 

@@ -569,63 +569,18 @@ class SignedHierarchy:
 class ValidatingUnbound(hierarchy.Unbound):
     """Unbound validating with the hierarchy's trust anchor, EDE on."""
 
-    def argv(self):
-        d = self.dir
-        conf = os.path.join(d, "unbound.conf")
-        lines = [
-            "server:",
-            "  interface: %s" % self.addr,
-            "  port: 53",
-            "  do-ip6: no",
-            "  do-not-query-localhost: no",
-            "  access-control: 127.0.0.0/8 allow",
-            "  root-hints: \"%s\"" % self.h.root_hints,
+    def policy_lines(self):
+        return [
             "  module-config: \"validator iterator\"",
             "  trust-anchor-file: \"%s\"" % self.h.trust_anchor,
             "  val-log-level: 2",
             "  ede: yes",
-            "  username: \"\"",
-            "  chroot: \"\"",
-            "  directory: \"%s\"" % d,
-            "  pidfile: \"%s\"" % os.path.join(d, "unbound.pid"),
-            "  logfile: \"%s\"" % self.log_path,
-            "  use-syslog: no",
-            "  verbosity: 1",
-            "  num-threads: 1",
-            "remote-control:",
-            "  control-enable: no",
         ]
-        with open(conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        check = subprocess.run([auth_peers.tool("unbound-checkconf"), conf],
-                               capture_output=True, text=True, timeout=20)
-        if check.returncode != 0:
-            raise hierarchy.StartError("unbound-checkconf %s: %s%s"
-                                       % (conf, check.stdout, check.stderr))
-        return [auth_peers.tool("unbound"), "-d", "-p", "-c", conf]
 
 
 class ValidatingKresd(hierarchy.Kresd):
     """Knot Resolver validating with the hierarchy's trust anchor."""
 
-    def argv(self):
-        d = self.dir
-        cache = os.path.join(d, "cache")
-        shutil.rmtree(cache, ignore_errors=True)
-        os.makedirs(cache)
-        hints = ", ".join("['%s'] = '%s'" % (n, a)
-                          for n, a in self.h.root_hint_list)
-        conf = os.path.join(d, "kresd.conf")
-        with open(conf, "w") as f:
-            f.write("""-- SPDX-License-Identifier: MIT
-net.ipv6 = false
-net.listen('%s', 53, { kind = 'dns' })
-kres.context().options.ALLOW_LOCAL = true
-trust_anchors.remove('.')
-trust_anchors.add('%s')
-modules.load('hints > iterate')
-hints.root({ %s })
-cache.open(32 * MB, 'lmdb://%s')
-log_level('notice')
-""" % (self.addr, self.h.trust_anchor_ds, hints, cache))
-        return [auth_peers.tool("kresd"), "-n", "-c", conf, d]
+    def policy_lua(self):
+        return ("trust_anchors.remove('.')\n"
+                "trust_anchors.add('%s')\n" % self.h.trust_anchor_ds)
