@@ -19,13 +19,11 @@ of RFC 9077, next to ldns and BIND.
 Tools that are not installed are skipped.
 """
 
-import os
-import shutil
-import subprocess
 
 import pytest
 
-BUILD = os.environ.get("ONEDOT_BUILD_DIR", "")
+from ozone import oz, need as _need, run, keygen, record_lines  # noqa: F401 (oz is a fixture)
+
 
 ORIGIN = "example."
 
@@ -65,44 +63,6 @@ DATA_NAMES = {
 ENTS = {"wild.example.", "b.c.example.", "c.example.", "y.example."}
 UNSIGNED_CUTS = {"insec.example.", "x.y.example."}
 GLUE = {"ns.sub.example.", "ns.insec.example."}
-
-
-@pytest.fixture(scope="module")
-def oz():
-    if not BUILD:
-        pytest.skip("ONEDOT_BUILD_DIR is not set (run through ctest)")
-    path = os.path.join(BUILD, "src", "tools", "onedot-zone", "onedot-zone")
-    if not os.access(path, os.X_OK):
-        pytest.fail("onedot-zone is not built at %s" % path)
-    return path
-
-
-def _need(name):
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip("%s is not installed" % name)
-    return path
-
-
-def run(argv, cwd=None):
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
-
-
-def keygen(oz, alg, origin, directory, ksk=False):
-    argv = [oz, "keygen", str(alg), origin, "-d", str(directory)]
-    if ksk:
-        argv.append("--ksk")
-    p = run(argv)
-    assert p.returncode == 0, p.stderr
-    base = p.stdout.strip()
-    assert base.startswith("K") and "\n" not in base
-    return base
-
-
-def record_lines(text):
-    return [ln for ln in text.splitlines()
-            if ln.strip() and not ln.lstrip().startswith(";")]
 
 
 def records(text):

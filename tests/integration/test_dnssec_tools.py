@@ -20,11 +20,11 @@ Tools that are not installed are skipped.
 import os
 import shutil
 import stat
-import subprocess
 
 import pytest
 
-BUILD = os.environ.get("ONEDOT_BUILD_DIR", "")
+from ozone import oz, need as _need, run, keygen, record_lines  # noqa: F401 (oz is a fixture)
+
 
 ALGS = [13, 14, 15, 8]
 
@@ -36,45 +36,6 @@ ns   A   192.0.2.1
 www  A   192.0.2.2
 mail MX  10 www
 """
-
-
-@pytest.fixture(scope="module")
-def oz():
-    if not BUILD:
-        pytest.skip("ONEDOT_BUILD_DIR is not set (run through ctest)")
-    path = os.path.join(BUILD, "src", "tools", "onedot-zone", "onedot-zone")
-    if not os.access(path, os.X_OK):
-        pytest.fail("onedot-zone is not built at %s" % path)
-    return path
-
-
-def _need(name):
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip("%s is not installed" % name)
-    return path
-
-
-def run(argv, cwd=None):
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
-
-
-def keygen(oz, alg, origin, directory, ksk=False):
-    argv = [oz, "keygen", str(alg), origin, "-d", str(directory)]
-    if ksk:
-        argv.append("--ksk")
-    p = run(argv)
-    assert p.returncode == 0, p.stderr
-    base = p.stdout.strip()
-    assert base.startswith("K") and "\n" not in base
-    return base
-
-
-def record_lines(text):
-    """Record lines of a key or DS text, comments and blank lines left out."""
-    return [ln for ln in text.splitlines()
-            if ln.strip() and not ln.lstrip().startswith(";")]
 
 
 def norm_ds(line):

@@ -24,11 +24,11 @@ import base64
 import os
 import re
 import shutil
-import subprocess
 
 import pytest
 
-BUILD = os.environ.get("ONEDOT_BUILD_DIR", "")
+from ozone import oz, need as _need, run  # noqa: F401 (oz is a fixture)
+
 
 ORIGIN = "example."
 ZONE = """$ORIGIN example.
@@ -55,26 +55,6 @@ BEFORE = "20231201000000"      # before the inception
 
 LDNS_ALGS = {8: "RSASHA256", 13: "ECDSAP256SHA256",
              14: "ECDSAP384SHA384", 15: "ED25519", 16: "ED448"}
-
-
-@pytest.fixture(scope="module")
-def oz():
-    if not BUILD:
-        pytest.skip("ONEDOT_BUILD_DIR is not set (run through ctest)")
-    path = os.path.join(BUILD, "src", "tools", "onedot-zone", "onedot-zone")
-    if not os.access(path, os.X_OK):
-        pytest.fail("onedot-zone is not built at %s" % path)
-    return path
-
-
-def _need(name):
-    if shutil.which(name) is None:
-        pytest.skip("%s is not installed" % name)
-
-
-def run(argv, cwd=None):
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True,
-                          timeout=300)
 
 
 def verify(oz, path, *args, time=INSIDE):
