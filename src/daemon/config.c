@@ -12,6 +12,7 @@
 #include "conf/yconf.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "resolve/ta.h"
 
 /* Clients allowed when the file has no access-control list: loopback
    and the private ranges (RFC 1918, RFC 4193 unique local, link-local). */
@@ -45,6 +46,10 @@ int odd_conf_init(odd_conf_t *c)
 		.edns_size = 1232,
 		.ipv6 = true,
 		.log_level = OD_LOG_INFO,
+		.dnssec = true,
+		.aggressive_nsec = true,
+		.nsec3_max_iter = 150,
+		.ta_holddown = ODR_TA_HOLDDOWN_DEFAULT,
 	};
 	size_t n = sizeof(default_acl) / sizeof(default_acl[0]);
 	c->acl = calloc(n, sizeof(*c->acl));
@@ -65,6 +70,8 @@ void odd_conf_free(odd_conf_t *c)
 	free(c->listen);
 	free(c->root_hints);
 	free(c->trust_anchor);
+	free(c->state_dir);
+	free(c->ntas);
 	free(c->acl);
 	memset(c, 0, sizeof(*c));
 }
@@ -206,6 +213,112 @@ int odd_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+int odd_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return OD_EINVAL;
+	uint64_t v = 0;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return OD_ERANGE;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	uint64_t mul = 1;
+	if (*s == 's')
+		mul = 1;
+	else if (*s == 'm')
+		mul = 60;
+	else if (*s == 'h')
+		mul = 3600;
+	else if (*s == 'd')
+		mul = 86400;
+	else if (*s != '\0')
+		return OD_EINVAL;
+	if (*s != '\0' && s[1] != '\0')
+		return OD_EINVAL;
+	if (v > UINT64_MAX / mul)
+		return OD_ERANGE;
+	v *= mul;
+	if (v < min || v > max)
+		return OD_ERANGE;
+	*out = v;
+	return 0;
+}
+
+int odd_nta_parse(const char *s, char sep, odd_nta_conf_t *out, char *err,
+                  size_t errlen)
+{
+	const char *end = s + strlen(s), *dur = NULL;
+	const char *name_end = end;
+	if (sep == ' ') {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		name_end = s;
+		while (name_end < end && *name_end != ' ' && *name_end != '\t')
+			name_end++;
+		dur = name_end;
+		while (dur < end && (*dur == ' ' || *dur == '\t'))
+			dur++;
+		if (dur == end)
+			dur = NULL;
+	} else {
+		const char *c = strrchr(s, sep);
+		if (c) {
+			name_end = c;
+			dur = c + 1;
+		}
+	}
+	odd_nta_conf_t n = { 0 };
+	if (name_end == s) {
+		snprintf(err, errlen,
+		         "'%s': expected \"NAME\" or \"NAME%sDURATION\"", s,
+		         sep == ' ' ? " " : ":");
+		return OD_EINVAL;
+	}
+	int r = od_name_from_str(n.name, s, (size_t)(name_end - s),
+	                         (const uint8_t *)"");
+	if (r < 0) {
+		snprintf(err, errlen, "'%.*s' is not a domain name: %s",
+		         (int)(name_end - s), s, od_strerror(r));
+		return OD_EINVAL;
+	}
+	if (od_name_is_root(n.name)) {
+		snprintf(err, errlen,
+		         "a negative trust anchor for the root would turn "
+		         "validation off: use dnssec: false (--no-dnssec)");
+		return OD_EINVAL;
+	}
+	od_name_lower(n.name);
+	if (dur) {
+		uint64_t v;
+		r = odd_parse_seconds(dur, 1, ODD_DURATION_MAX, &v);
+		if (r == OD_ERANGE) {
+			snprintf(err, errlen,
+			         "duration '%s' is out of range (1s..365d)",
+			         dur);
+			return OD_EINVAL;
+		}
+		if (r < 0) {
+			snprintf(err, errlen,
+			         "'%s': expected a duration such as 3600, 30m, "
+			         "12h or 7d",
+			         dur);
+			return OD_EINVAL;
+		}
+		n.duration = (uint32_t)v;
+	}
+	*out = n;
+	return 0;
+}
+
+int odd_conf_add_nta(odd_conf_t *c, const odd_nta_conf_t *nta)
+{
+	if (grow((void **)&c->ntas, c->nntas, sizeof(*nta)) < 0)
+		return OD_ENOMEM;
+	c->ntas[c->nntas++] = *nta;
+	return 0;
+}
+
 static int str_dup(od_yc_t *yc, const od_ycn_t *n, char **dst)
 {
 	const char *s;
@@ -243,6 +356,27 @@ static int load_acl(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
 		if (grow((void **)&c->acl, c->nacl, sizeof(rule)) < 0)
 			return OD_ENOMEM;
 		c->acl[c->nacl++] = rule;
+	}
+	return 0;
+}
+
+static int load_ntas(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
+{
+	int len = od_yc_seq_len(yc, n);
+	if (len < 0)
+		return len;
+	for (int i = 0; i < len; i++) {
+		od_ycn_t it;
+		const char *s;
+		char err[300];
+		odd_nta_conf_t nta;
+		od_yc_seq_at(yc, n, i, &it);
+		if (od_yc_str(yc, &it, &s) < 0)
+			return OD_EINVAL;
+		if (odd_nta_parse(s, ' ', &nta, err, sizeof(err)) < 0)
+			return od_yc_fail(yc, &it, "%s", err);
+		if (odd_conf_add_nta(c, &nta) < 0)
+			return OD_ENOMEM;
 	}
 	return 0;
 }
@@ -289,6 +423,13 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 	static const char *const keys[] = { "listen",
 		                            "root-hints",
 		                            "trust-anchor",
+		                            "dnssec",
+		                            "aggressive-nsec",
+		                            "nsec3-max-iterations",
+		                            "state-dir",
+		                            "trust-anchor-read-only",
+		                            "trust-anchor-holddown",
+		                            "negative-trust-anchors",
 		                            "qname-minimisation",
 		                            "workers",
 		                            "cache-size",
@@ -312,6 +453,50 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 		return r;
 	if (od_yc_get(yc, root, "trust-anchor", &v) &&
 	    (r = str_dup(yc, &v, &c->trust_anchor)) < 0)
+		return r;
+	if (od_yc_get(yc, root, "dnssec", &v) &&
+	    od_yc_bool(yc, &v, &c->dnssec) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "aggressive-nsec", &v) &&
+	    od_yc_bool(yc, &v, &c->aggressive_nsec) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "nsec3-max-iterations", &v)) {
+		if ((r = od_yc_uint(yc, &v, 0, 65535, &u)) < 0)
+			return r;
+		c->nsec3_max_iter = (uint16_t)u;
+	}
+	if (od_yc_get(yc, root, "state-dir", &v)) {
+		const char *s;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		if (*s == '\0')
+			return od_yc_fail(yc, &v, "expected a directory");
+		char *d = strdup(s);
+		if (d == NULL)
+			return OD_ENOMEM;
+		free(c->state_dir);
+		c->state_dir = d;
+	}
+	if (od_yc_get(yc, root, "trust-anchor-read-only", &v) &&
+	    od_yc_bool(yc, &v, &c->ta_read_only) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "trust-anchor-holddown", &v)) {
+		const char *s;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		r = odd_parse_seconds(s, 0, ODD_DURATION_MAX, &u);
+		if (r == OD_ERANGE)
+			return od_yc_fail(yc, &v,
+			                  "'%s' is out of range (0s..365d)", s);
+		if (r < 0)
+			return od_yc_fail(
+			        yc, &v,
+			        "expected seconds, or a duration such "
+			        "as 30d, 12h, 10m or 90s");
+		c->ta_holddown = (uint32_t)u;
+	}
+	if (od_yc_get(yc, root, "negative-trust-anchors", &v) &&
+	    (r = load_ntas(c, yc, &v)) < 0)
 		return r;
 	if (od_yc_get(yc, root, "qname-minimisation", &v) &&
 	    od_yc_bool(yc, &v, &c->qname_min) < 0)

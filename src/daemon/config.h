@@ -13,7 +13,13 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/name.h"
 #include "net/net.h"
+
+/*! Default state directory (the RFC 5011 trust anchor state lives there). */
+#define ODD_STATE_DIR_DEFAULT "/var/lib/onedot"
+/*! Longest NTA duration and trust anchor hold-down accepted: a year. */
+#define ODD_DURATION_MAX (365u * 86400u)
 
 /*! One access-control rule: clients in the prefix are allowed or
  *  refused; the longest matching prefix decides. */
@@ -24,11 +30,26 @@ typedef struct odd_acl_rule {
 	bool allow;
 } odd_acl_rule_t;
 
+/*! A configured negative trust anchor (RFC 7646). */
+typedef struct odd_nta_conf {
+	uint8_t name[OD_NAME_MAXLEN]; /*!< wire form, lower case */
+	uint32_t duration; /*!< seconds from start; 0: until removed */
+} odd_nta_conf_t;
+
 typedef struct odd_conf {
 	od_listen_t *listen; /*!< owned */
 	size_t nlisten;
-	char *root_hints;    /*!< owned; NULL: the built-in hints */
-	char *trust_anchor;  /*!< owned; NULL: none (validation comes later) */
+	char *root_hints;        /*!< owned; NULL: the built-in hints */
+	char *trust_anchor;      /*!< owned; NULL: the built-in root anchors */
+	bool dnssec;             /*!< validate (true) */
+	bool aggressive_nsec;    /*!< RFC 8198 synthesis (true) */
+	uint16_t nsec3_max_iter; /*!< RFC 9276 limit (150) */
+	char *state_dir;         /*!< owned; NULL: ODD_STATE_DIR_DEFAULT */
+	bool ta_read_only;       /*!< never write the state file (false) */
+	uint32_t ta_holddown;    /*!< RFC 5011 add/remove hold-down, seconds
+	                           (ODR_TA_HOLDDOWN_DEFAULT) */
+	odd_nta_conf_t *ntas;    /*!< owned; file first, then --nta */
+	size_t nntas;
 	bool qname_min;      /*!< RFC 9156 (true) */
 	unsigned workers;    /*!< 0: one per CPU */
 	size_t cache_size;   /*!< bytes (256 MiB) */
@@ -77,6 +98,26 @@ bool odd_acl_allows(const odd_acl_rule_t *rules, size_t n,
  * (powers of 1024). \return 0, or OD_EINVAL.
  */
 int odd_parse_size(const char *s, uint64_t *out);
+
+/*!
+ * Parse a negative trust anchor: "NAME" (until removed) or NAME, the
+ * separator sep (' ': any run of blanks, as in the file; ':' on the
+ * command line) and a DURATION (seconds, or with an s, m, h or d suffix;
+ * 1s..365d). NAME may omit the final dot; the root is refused.
+ * \return 0, or OD_EINVAL with a message in err.
+ */
+int odd_nta_parse(const char *s, char sep, odd_nta_conf_t *out, char *err,
+                  size_t errlen);
+
+/*! Append an NTA (a later entry for the same name replaces an earlier
+ *  one when the trust anchors are built). \return 0 or OD_ENOMEM. */
+int odd_conf_add_nta(odd_conf_t *c, const odd_nta_conf_t *nta);
+
+/*!
+ * Seconds: an integer with an optional s, m, h or d suffix, in
+ * [min, max]. \return 0, OD_EINVAL (not a duration) or OD_ERANGE.
+ */
+int odd_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /*! Final checks; no listener: 127.0.0.1@53. */
 int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen);

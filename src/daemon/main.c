@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/trust.h"
 #include "daemon/worker.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -23,8 +24,9 @@
 static const char usage_text[] =
         "usage: onedot [-c FILE] [--listen ADDR[@PORT]]... "
         "[--root-hints FILE]\n"
-        "              [--trust-anchor FILE] [--workers N] "
-        "[--log-level LEVEL]\n"
+        "              [--trust-anchor FILE] [--state-dir DIR] "
+        "[--nta NAME[:DURATION]]...\n"
+        "              [--no-dnssec] [--workers N] [--log-level LEVEL]\n"
         "              [--check-config]\n"
         "\n"
         "  -c, --config FILE     YAML configuration (docs/onedot.md)\n"
@@ -33,8 +35,16 @@ static const char usage_text[] =
         "                        of the config file\n"
         "  --root-hints FILE     root servers in zone file syntax\n"
         "                        (default: built in)\n"
-        "  --trust-anchor FILE   DNSSEC trust anchor (kept for validation,\n"
-        "                        which is not active yet)\n"
+        "  --trust-anchor FILE   DNSSEC trust anchors, DS or DNSKEY records\n"
+        "                        (default: the built-in root KSKs)\n"
+        "  --state-dir DIR       where the RFC 5011 trust anchor state is\n"
+        "                        kept (default " ODD_STATE_DIR_DEFAULT ")\n"
+        "  --nta NAME[:DURATION] negative trust anchor: no validation at\n"
+        "                        and below NAME (repeatable; DURATION in\n"
+        "                        seconds or with s, m, h, d; default: until\n"
+        "                        removed)\n"
+        "  --no-dnssec           do not validate (no trust anchors, no\n"
+        "                        state directory)\n"
         "  --workers N           worker threads (default: one per CPU)\n"
         "  --log-level LEVEL     error, warn, info (default) or debug\n"
         "  --check-config        read the config and the hints, report, "
@@ -98,14 +108,17 @@ int main(int argc, char **argv)
 	od_net_t *net = NULL;
 	char err[600];
 	const char *conf_file = NULL, *log_level = NULL, *workers_s = NULL;
-	const char *hints_s = NULL, *ta_s = NULL;
-	bool check_only = false;
+	const char *hints_s = NULL, *ta_s = NULL, *state_s = NULL;
+	bool check_only = false, no_dnssec = false;
+	odd_trust_t *trust = NULL;
 	int ex = 1;
 	const char **listens = calloc((size_t)argc + 1, sizeof(char *));
-	size_t nlistens = 0;
-	if (listens == NULL || odd_conf_init(&conf) < 0) {
+	const char **ntas = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nlistens = 0, nntas = 0;
+	if (listens == NULL || ntas == NULL || odd_conf_init(&conf) < 0) {
 		fprintf(stderr, "onedot: out of memory\n");
 		free(listens);
+		free(ntas);
 		return 1;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -118,6 +131,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(a, "--check-config") == 0) {
 			check_only = true;
 			continue;
+		} else if (strcmp(a, "--no-dnssec") == 0) {
+			no_dnssec = true;
+			continue;
 		} else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
 			dst = &conf_file;
 		} else if (strcmp(a, "--listen") == 0) {
@@ -126,6 +142,10 @@ int main(int argc, char **argv)
 			dst = &hints_s;
 		} else if (strcmp(a, "--trust-anchor") == 0) {
 			dst = &ta_s;
+		} else if (strcmp(a, "--state-dir") == 0) {
+			dst = &state_s;
+		} else if (strcmp(a, "--nta") == 0) {
+			dst = &ntas[nntas++];
 		} else if (strcmp(a, "--workers") == 0) {
 			dst = &workers_s;
 		} else if (strcmp(a, "--log-level") == 0) {
@@ -158,9 +178,32 @@ int main(int argc, char **argv)
 		}
 	}
 	if ((hints_s && set_str(&conf.root_hints, hints_s) < 0) ||
-	    (ta_s && set_str(&conf.trust_anchor, ta_s) < 0)) {
+	    (ta_s && set_str(&conf.trust_anchor, ta_s) < 0) ||
+	    (state_s && set_str(&conf.state_dir, state_s) < 0)) {
 		fprintf(stderr, "onedot: out of memory\n");
 		goto out;
+	}
+	if (state_s && *state_s == '\0') {
+		ex = bad_usage("--state-dir '%s': expected a directory",
+		               state_s);
+		goto out;
+	}
+	if (no_dnssec)
+		conf.dnssec = false;
+	for (size_t i = 0; i < nntas; i++) {
+		/* Added to the file's NTAs (a later one for the same name
+		   wins). */
+		odd_nta_conf_t nta;
+		if (odd_nta_parse(ntas[i], ':', &nta, err, sizeof(err)) < 0) {
+			fprintf(stderr, "onedot: --nta %s\n%s", err,
+			        usage_text);
+			ex = 2;
+			goto out;
+		}
+		if (odd_conf_add_nta(&conf, &nta) < 0) {
+			fprintf(stderr, "onedot: out of memory\n");
+			goto out;
+		}
 	}
 	if (workers_s) {
 		char *end;
@@ -207,21 +250,25 @@ int main(int argc, char **argv)
 		        conf.root_hints ? conf.root_hints : "root hints");
 		goto out;
 	}
-	if (conf.trust_anchor && access(conf.trust_anchor, R_OK) != 0) {
-		fprintf(stderr, "onedot: trust anchor %s: %s\n",
-		        conf.trust_anchor, strerror(errno));
-		goto out;
+	if (conf.dnssec) {
+		if (odd_trust_open(&trust, &conf, check_only, err,
+		                   sizeof(err)) < 0) {
+			fprintf(stderr, "onedot: %s\n", err);
+			goto out;
+		}
+	} else if (conf.trust_anchor || conf.nntas) {
+		od_log_warn("DNSSEC validation is off: the trust anchor and "
+		            "negative trust anchors are not used",
+		            NULL);
 	}
 	if (check_only) {
-		printf("onedot: configuration ok, %zu root server addresses\n",
-		       srv.hints.n);
+		printf("onedot: configuration ok, %zu root server addresses, "
+		       "validation %s\n",
+		       srv.hints.n, conf.dnssec ? "on" : "off");
 		ex = 0;
 		goto out;
 	}
-	if (conf.trust_anchor)
-		od_log_warn("trust anchor accepted, but DNSSEC validation is "
-		            "not active yet: answers are not validated",
-		            "file=%s", conf.trust_anchor);
+	srv.trust = trust;
 
 	srv.conf = &conf;
 	srv.rconf = (odr_conf_t){
@@ -232,12 +279,17 @@ int main(int argc, char **argv)
 		.max_upstream = conf.upstream_per_query,
 		.max_ns_resolve = conf.ns_per_delegation,
 		.max_time_ms = conf.time_per_query_ms,
+		.nsec3_max_iter = conf.nsec3_max_iter,
 	};
 	odr_cache_conf_t cc = { .max_bytes = conf.cache_size };
 	odr_infra_conf_t ic = { 0 };
 	srv.cache = odr_cache_new(&cc);
 	srv.infra = odr_infra_new(&ic);
-	if (srv.cache == NULL || srv.infra == NULL) {
+	/* RFC 8198 synthesis only serves a validating resolver. */
+	if (conf.dnssec && conf.aggressive_nsec)
+		srv.aggr = odr_aggr_new(conf.cache_size / 8);
+	if (srv.cache == NULL || srv.infra == NULL ||
+	    (conf.dnssec && conf.aggressive_nsec && srv.aggr == NULL)) {
 		od_log_error("startup failed", "error=\"%s\"",
 		             od_strerror(OD_ENOMEM));
 		goto out;
@@ -279,10 +331,11 @@ int main(int argc, char **argv)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	od_log_info("started",
 	            "workers=%u cache-size=%s root-servers=%zu "
-	            "qname-minimisation=%s validation=off",
+	            "qname-minimisation=%s validation=%s",
 	            conf.workers ? conf.workers
 	                         : (unsigned)(ncpu > 0 ? ncpu : 1),
-	            cs, srv.hints.n, conf.qname_min ? "on" : "off");
+	            cs, srv.hints.n, conf.qname_min ? "on" : "off",
+	            trust ? "on" : "off");
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&set, &sig) != 0)
@@ -301,8 +354,13 @@ int main(int argc, char **argv)
 out:
 	odr_cache_free(srv.cache);
 	odr_infra_free(srv.infra);
+	if (srv.aggr != NULL)
+		odr_aggr_free(srv.aggr);
 	odr_hints_free(&srv.hints);
+	/* After the workers: requests may hold a snapshot until then. */
+	odd_trust_free(trust);
 	odd_conf_free(&conf);
 	free(listens);
+	free(ntas);
 	return ex;
 }

@@ -11,10 +11,13 @@
 
 #include <uv.h>
 
+#include "daemon/trust.h"
+#include "lib/edns.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/mm.h"
 #include "lib/pkt.h"
+#include "lib/rrtype.h"
 
 /* Largest DNS message. */
 #define MSG_MAX 65535
@@ -24,16 +27,21 @@
 #define RAND_WORDS 256
 /* Upper bound on one exchange's wait when the engine gives none. */
 #define EX_TIMEOUT_DEFAULT_MS 2000
+/* Period of the trust anchor maintenance (odd_trust_tick). */
+#define TRUST_TICK_MS 1000
 
 typedef struct worker worker_t;
 typedef struct dreq dreq_t;
 typedef struct exch exch_t;
 
-/* A client query whose answer is deferred. */
+/* A client query whose answer is deferred, or an internal query (p
+   NULL, done set): a refresh the resolver makes itself, no client. */
 struct dreq {
 	worker_t *w;
-	odr_req_t *r;        /* owned */
-	od_net_pending_t *p; /* owned until replied or dropped */
+	odr_req_t *r;           /* owned */
+	od_net_pending_t *p;    /* owned until replied or dropped */
+	odd_trust_done_fn done; /* internal: told the outcome, once */
+	void *done_arg;
 	bool tcp;            /* the client's transport */
 	exch_t *ex;          /* the exchange it waits on, or NULL */
 	dreq_t *ex_next;     /* next waiter of ex */
@@ -98,6 +106,9 @@ struct worker {
 	uint8_t *kbuf; /* MSG_MAX: coalescing key being looked up */
 	uint8_t *obuf; /* MSG_MAX: client answers */
 	uint64_t overload, coalesced;
+	bool trust_attached; /* env published into by srv->trust */
+	bool trust_timer_on; /* trust_timer initialised (worker 0) */
+	uv_timer_t trust_timer;
 };
 
 static uint64_t now_ms(void)
@@ -264,14 +275,16 @@ static void complete(dreq_t *d)
 {
 	worker_t *w = d->w;
 	int len = odr_req_finish(d->r, w->obuf, MSG_MAX, d->tcp);
-	if (len > 0)
+	if (d->done)
+		d->done(d->done_arg, d->r); /* internal: nobody to answer */
+	else if (len > 0)
 		(void)od_net_reply(d->p, w->obuf, (size_t)len);
 	else
 		od_net_drop(d->p);
 	if (od_log_get_level() >= OD_LOG_DEBUG) {
 		odr_req_info_t info;
 		odr_req_info(d->r, &info);
-		od_log_debug("query done",
+		od_log_debug(d->done ? "internal query done" : "query done",
 		             "rcode=%u upstream=%u timeouts=%u fail=\"%s\"",
 		             info.rcode, info.upstream, info.timeouts,
 		             info.fail ? info.fail : "");
@@ -635,6 +648,79 @@ static int attach(dreq_t *d, const odr_send_t *snd)
 	return 0;
 }
 
+/* Make d (settled neither at begin nor at its first produce) wait for
+   snd on the worker's loop. */
+static void start_deferred(dreq_t *d, const odr_send_t *snd)
+{
+	worker_t *w = d->w;
+	d->next = w->active;
+	if (w->active)
+		w->active->prev = d;
+	w->active = d;
+	w->nactive++;
+	if (attach(d, snd) != 0)
+		run(d, odr_req_consume(d->r, NULL, 0,
+		                       (const struct sockaddr *)&snd->addr,
+		                       now_ms()));
+}
+
+/* Internal queries (odd_trust_launch_fn) ------------------------------ */
+
+static int internal_query(void *ctx, const uint8_t *qname, uint16_t qtype,
+                          odd_trust_done_fn done, void *arg)
+{
+	worker_t *w = ctx;
+	uint8_t q[OD_NAME_MAXLEN + 64];
+	od_hdr_t h = { .id = (uint16_t)rng_next(&w->rng), .rd = true };
+	od_pkt_w_t b;
+	od_edns_t e;
+	if (w->stopping)
+		return OD_EINVAL;
+	od_edns_init(&e, w->srv->conf->edns_size);
+	e.flags |= OD_EDNS_DO;
+	if (od_pkt_w_init(&b, q, sizeof(q), &h) < 0 ||
+	    od_pkt_w_question(&b, qname, qtype, OD_CLASS_IN) < 0 ||
+	    od_pkt_w_edns(&b, &e) < 0)
+		return OD_ESPACE;
+	int len = od_pkt_w_finish(&b);
+	if (len < 0)
+		return len;
+	odr_req_t *r = odr_req_new(&w->env);
+	if (r == NULL)
+		return OD_ENOMEM;
+	odr_req_nocache(r);
+	uint64_t now = now_ms();
+	odr_state_t st = odr_req_begin(r, q, (size_t)len, now);
+	odr_send_t snd;
+	if (st == ODR_PRODUCE)
+		st = odr_req_produce(r, now, &snd);
+	if (st != ODR_PRODUCE) {
+		(void)odr_req_finish(r, w->obuf, MSG_MAX, true);
+		done(arg, r);
+		odr_req_free(r);
+		return 0;
+	}
+	dreq_t *d = calloc(1, sizeof(*d));
+	if (d == NULL) {
+		odr_req_free(r);
+		return OD_ENOMEM;
+	}
+	/* Internal queries are few (one or two per anchored zone every
+	   hour or more): they do not count against outstanding. */
+	*d = (dreq_t){
+		.w = w, .r = r, .tcp = true, .done = done, .done_arg = arg
+	};
+	start_deferred(d, &snd);
+	return 0;
+}
+
+static void trust_tick(uv_timer_t *h)
+{
+	worker_t *w = h->data;
+	if (!w->stopping)
+		odd_trust_tick(w->srv->trust, internal_query, w);
+}
+
 /* Net callbacks ------------------------------------------------------ */
 
 void *odd_worker_init(unsigned idx, void *ctx)
@@ -659,9 +745,33 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		              .hints = &srv->hints,
 		              .cache = srv->cache,
 		              .infra = srv->infra,
+		              .aggr = srv->aggr,
 		              .random = rng_next,
 		              .random_ctx = &w->rng };
 	w->tab_seed = rng_next(&w->rng);
+	if (srv->trust) {
+		/* Without its trust anchors a worker would answer
+		   unvalidated: it does not start then. */
+		if (odd_trust_attach(srv->trust, &w->env) < 0) {
+			odd_worker_free(w, ctx);
+			goto fail;
+		}
+		w->trust_attached = true;
+		if (idx == 0) {
+			if (uv_timer_init(w->loop, &w->trust_timer) != 0) {
+				odd_worker_free(w, ctx);
+				goto fail;
+			}
+			w->trust_timer_on = true;
+			w->trust_timer.data = w;
+			/* First run at once: the refreshes due at start. */
+			if (uv_timer_start(&w->trust_timer, trust_tick, 0,
+			                   TRUST_TICK_MS) != 0)
+				od_log_error("trust anchor refreshes cannot be "
+				             "scheduled",
+				             NULL);
+		}
+	}
 	return w;
 fail:
 	od_log_error("worker cannot start: its queries are dropped",
@@ -676,6 +786,10 @@ void odd_worker_stop(void *wctx, void *ctx)
 	if (w == NULL || w->stopping)
 		return;
 	w->stopping = true;
+	if (w->trust_timer_on) {
+		w->trust_timer_on = false;
+		uv_close((uv_handle_t *)&w->trust_timer, NULL);
+	}
 	/* Exchanges first (they point at requests), then the requests:
 	   their clients get no answer, as from a resolver that went away. */
 	for (size_t i = 0; i < EX_BUCKETS; i++) {
@@ -687,6 +801,8 @@ void odd_worker_stop(void *wctx, void *ctx)
 	}
 	while (w->active) {
 		dreq_t *d = w->active;
+		if (d->done)
+			d->done(d->done_arg, NULL);
 		od_net_drop(d->p);
 		odr_req_free(d->r);
 		active_unlink(d);
@@ -705,6 +821,8 @@ void odd_worker_free(void *wctx, void *ctx)
 		return;
 	/* Normally empty by now (worker_stop); not when start failed. */
 	odd_worker_stop(w, ctx);
+	if (w->trust_attached)
+		odd_trust_detach(w->srv->trust, &w->env);
 	od_arena_deinit(&w->arena);
 	free(w->ubuf);
 	free(w->cbuf);
@@ -748,14 +866,6 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 		return error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
 	}
 	*d = (dreq_t){ .w = w, .r = r, .p = p, .tcp = tcp };
-	d->next = w->active;
-	if (w->active)
-		w->active->prev = d;
-	w->active = d;
-	w->nactive++;
-	if (attach(d, &snd) != 0)
-		run(d, odr_req_consume(r, NULL, 0,
-		                       (const struct sockaddr *)&snd.addr,
-		                       now_ms()));
+	start_deferred(d, &snd);
 	return OD_NET_DEFER;
 }

@@ -25,6 +25,16 @@
  *
  * Limits: at most conf->outstanding deferred requests per worker; a
  * query beyond that gets SERVFAIL at once (cache hits are still served).
+ *
+ * DNSSEC (srv->trust set): each worker has its own odr_env_t (its own
+ * random source); the trust store (trust.h) knows every worker's env and
+ * publishes each new trust snapshot into all of them, so a request reads
+ * its snapshot from its own env without a lock. Worker 0 also runs the
+ * store's periodic work on its loop (odd_trust_tick, every second):
+ * internal queries (RFC 5011 DNSKEY refreshes, the RFC 8145 key-tag
+ * query) run like deferred client queries (same exchanges, same
+ * coalescing) but have no client: their answer is discarded and the
+ * store is told the outcome. They do not count against outstanding.
  */
 #ifndef OD_DAEMON_WORKER_H
 #define OD_DAEMON_WORKER_H
@@ -32,7 +42,9 @@
 #include <stdint.h>
 
 #include "daemon/config.h"
+#include "daemon/trust.h"
 #include "net/net.h"
+#include "resolve/aggr.h"
 #include "resolve/resolve.h"
 
 /*! What every worker shares (read-only while the workers run, except
@@ -43,6 +55,8 @@ typedef struct odd_server {
 	odr_hints_t hints;
 	odr_cache_t *cache;
 	odr_infra_t *infra;
+	odr_aggr_t *aggr;   /*!< NULL: RFC 8198 off */
+	odd_trust_t *trust; /*!< NULL: validation off (dnssec: false) */
 } odd_server_t;
 
 /* od_net_conf_t callbacks; ctx is the odd_server_t. */

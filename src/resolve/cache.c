@@ -17,6 +17,7 @@
 #define MIN_SHARD_BYTES 4096u
 #define INIT_BUCKETS 64u
 #define RRSIG_FIXED 18 /* RDATA before the signer name (RFC 4034 §3.1) */
+#define PROOF_HDR 8    /* per proof record: rdlen, type, ttl (host order) */
 
 enum kind {
 	K_DATA = 0, /* an RRset or a NODATA for (name, type) */
@@ -26,8 +27,10 @@ enum kind {
 /*
  * One cached entry, one allocation. blob holds the lower-cased owner
  * (the key), then for an RRset each record and each RRSIG as a 16-bit
- * length (host order) and the RDATA; for a negative entry the zone name
- * and the SOA RDATA.
+ * length (host order) and the RDATA; for a negative entry the zone name,
+ * the SOA RDATA and the proof records, each as a PROOF_HDR header
+ * (16-bit RDATA length, 16-bit type, 32-bit TTL, host order), the owner
+ * name as given and the RDATA.
  */
 struct entry {
 	struct entry *next;                /* hash chain */
@@ -42,8 +45,17 @@ struct entry {
 	uint8_t owner_len; /* names are at most 255 octets */
 	uint16_t count;    /* RRset: records; negative: zone name length */
 	uint16_t nsigs;    /* RRset: RRSIGs; negative: SOA RDATA length */
+	uint8_t sec;       /* odr_sec_t, as given */
+	uint8_t vflags;    /* negative: the validator's bits */
+	uint16_t ede;
+	uint16_t nproof; /* negative: proof records */
 	uint8_t blob[];
 };
+
+/* The security fields live in what was tail padding: the header stays
+   at seven words on LP64 platforms. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct entry) == 56,
+               "cache entry header grew");
 
 struct shard {
 	alignas(64) pthread_mutex_t lock;
@@ -492,6 +504,10 @@ int odr_cache_put(odr_cache_t *c, const odr_rrset_t *set, uint64_t now)
 	e->owner_len = (uint8_t)olen;
 	e->count = set->count;
 	e->nsigs = set->nsigs;
+	e->sec = set->sec;
+	e->vflags = 0;
+	e->ede = set->ede;
+	e->nproof = 0;
 
 	struct shard *sh = shard_of(c, k.nhash);
 	struct entry *dead = NULL;
@@ -522,8 +538,8 @@ int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
 	uint8_t *mem = NULL;
 	size_t arr = 0;
 	uint32_t ttl = 0;
-	uint16_t count = 0, nsigs = 0;
-	uint8_t rank = 0, olen = 0;
+	uint16_t count = 0, nsigs = 0, ede = 0;
+	uint8_t rank = 0, olen = 0, sec = 0;
 	int ret = 1;
 
 	pthread_mutex_lock(&sh->lock);
@@ -544,6 +560,8 @@ int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
 			memcpy(mem + arr, e->blob, e->blob_len);
 			ttl = (uint32_t)(e->expire - now);
 			rank = e->rank;
+			sec = e->sec;
+			ede = e->ede;
 			olen = e->owner_len;
 			lru_touch(sh, e);
 			sh->hits++;
@@ -580,6 +598,8 @@ int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
 		.rclass = OD_CLASS_IN,
 		.ttl = ttl,
 		.rank = (odr_rank_t)rank,
+		.sec = sec,
+		.ede = ede,
 		.count = count,
 		.nsigs = nsigs,
 		.rrs = rrs,
@@ -607,15 +627,25 @@ int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
 		return OD_EINVAL;
 	int qlen = od_name_check(qname, OD_NAME_MAXLEN);
 	int zlen = od_name_check(neg->zone, OD_NAME_MAXLEN);
-	if (qlen < 0 || zlen < 0)
+	if (qlen < 0 || zlen < 0 || (neg->nproof > 0 && neg->proof == NULL))
 		return OD_EINVAL;
+	size_t blob_len = (size_t)qlen + (size_t)zlen + neg->soa_len;
+	for (unsigned i = 0; i < neg->nproof; i++) {
+		const od_rr_t *r = &neg->proof[i];
+		int plen = r->owner != NULL
+		                   ? od_name_check(r->owner, OD_NAME_MAXLEN)
+		                   : OD_EINVAL;
+		if (plen < 0 || (r->rdlen > 0 && r->rdata == NULL))
+			return OD_EINVAL;
+		blob_len += PROOF_HDR + (size_t)plen + r->rdlen;
+	}
 	uint32_t ttl = neg->ttl;
 	if (ttl > c->conf.neg_ttl_max)
 		ttl = c->conf.neg_ttl_max;
 	if (ttl == 0)
 		return 0;
-	size_t blob_len = (size_t)qlen + (size_t)zlen + neg->soa_len;
-	if (sizeof(struct entry) + blob_len > c->shard_bytes)
+	if (sizeof(struct entry) + blob_len > c->shard_bytes ||
+	    blob_len > UINT32_MAX)
 		return OD_ELIMIT;
 
 	struct entry *e = malloc(sizeof(*e) + blob_len);
@@ -624,6 +654,20 @@ int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
 	lower_copy(e->blob, qname);
 	memcpy(e->blob + qlen, neg->zone, (size_t)zlen);
 	memcpy(e->blob + qlen + zlen, neg->soa, neg->soa_len);
+	uint8_t *p = e->blob + qlen + zlen + neg->soa_len;
+	for (unsigned i = 0; i < neg->nproof; i++) {
+		const od_rr_t *r = &neg->proof[i];
+		uint16_t rdlen = r->rdlen, type = r->type;
+		uint32_t rttl = r->ttl;
+		size_t plen = od_name_len(r->owner);
+		memcpy(p, &rdlen, 2);
+		memcpy(p + 2, &type, 2);
+		memcpy(p + 4, &rttl, 4);
+		memcpy(p + PROOF_HDR, r->owner, plen);
+		if (rdlen > 0)
+			memcpy(p + PROOF_HDR + plen, r->rdata, rdlen);
+		p += PROOF_HDR + plen + rdlen;
+	}
 	struct key k;
 	key_init(&k, e->blob, (size_t)qlen);
 	uint8_t kind = nx ? K_NXDOMAIN : K_DATA;
@@ -637,6 +681,10 @@ int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
 	e->owner_len = (uint8_t)qlen;
 	e->count = (uint16_t)zlen;
 	e->nsigs = neg->soa_len;
+	e->sec = neg->sec;
+	e->vflags = neg->vflags;
+	e->ede = neg->ede;
+	e->nproof = neg->nproof;
 
 	struct shard *sh = shard_of(c, k.nhash);
 	struct entry *dead = NULL;
@@ -645,6 +693,34 @@ int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
 	pthread_mutex_unlock(&sh->lock);
 	free_dead(dead);
 	return ret;
+}
+
+/*
+ * Lay n proof records over their stored form at p (see struct entry).
+ * A record's TTL is its own capped at the entry's remaining ttl (>= 1).
+ */
+static void proof_lay(od_rr_t *out, const uint8_t *p, unsigned n, uint32_t ttl)
+{
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t rdlen, type;
+		uint32_t rttl;
+		memcpy(&rdlen, p, 2);
+		memcpy(&type, p + 2, 2);
+		memcpy(&rttl, p + 4, 4);
+		const uint8_t *owner = p + PROOF_HDR;
+		size_t olen = od_name_len(owner);
+		if (rttl > ttl)
+			rttl = ttl;
+		out[i] = (od_rr_t){
+			.owner = owner,
+			.rdata = owner + olen,
+			.ttl = rttl > 0 ? rttl : 1,
+			.type = type,
+			.rclass = OD_CLASS_IN,
+			.rdlen = rdlen,
+		};
+		p = owner + olen + rdlen;
+	}
 }
 
 /*
@@ -668,13 +744,30 @@ static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
 		unlink_ref(sh, ref, &dead);
 		e = NULL;
 	}
+	uint8_t *mem = NULL;
+	od_rr_t *proof = NULL;
+	unsigned nproof = 0;
 	if (e != NULL && e->neg) {
-		size_t size = e->blob_len - e->owner_len;
-		uint8_t *mem = od_mm_alloc(mm, size);
+		/* Copy: zone and SOA RDATA, the record array (aligned), then
+		   the proof's owners and RDATA. */
+		size_t head = (size_t)e->count + e->nsigs;
+		size_t rest = e->blob_len - e->owner_len - head;
+		size_t arr = head;
+		nproof = e->nproof;
+		if (nproof > 0)
+			arr = (head + alignof(od_rr_t) - 1) &
+			      ~(alignof(od_rr_t) - 1);
+		size_t arr_len = nproof * sizeof(od_rr_t);
+		mem = od_mm_alloc(mm, arr + arr_len + rest);
 		if (mem == NULL) {
 			ret = OD_ENOMEM;
 		} else {
-			memcpy(mem, e->blob + e->owner_len, size);
+			const uint8_t *src = e->blob + e->owner_len;
+			memcpy(mem, src, head);
+			if (nproof > 0) {
+				proof = (od_rr_t *)(mem + arr);
+				memcpy(mem + arr + arr_len, src + head, rest);
+			}
 			*out = (odr_neg_t){
 				.rcode = kind == K_NXDOMAIN ? 3 : 0,
 				.zone = mem,
@@ -682,6 +775,11 @@ static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
 				.soa_len = e->nsigs,
 				.ttl = (uint32_t)(e->expire - now),
 				.rank = (odr_rank_t)e->rank,
+				.sec = e->sec,
+				.vflags = e->vflags,
+				.ede = e->ede,
+				.proof = proof,
+				.nproof = (uint16_t)nproof,
 			};
 			lru_touch(sh, e);
 			sh->neg_hits++;
@@ -692,6 +790,10 @@ static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
 	}
 	pthread_mutex_unlock(&sh->lock);
 	free_dead(dead);
+	/* Lay the proof records over the copy, outside the lock. */
+	if (ret == 0 && nproof > 0)
+		proof_lay(proof, (const uint8_t *)(proof + nproof), nproof,
+		          out->ttl);
 	return ret;
 }
 
@@ -767,30 +869,47 @@ void odr_cache_stats(odr_cache_t *c, odr_cache_stats_t *out)
 	}
 }
 
+/* Make the walk's scratch array hold n records. */
+static int scratch_reserve(od_rr_t **rrs, size_t *cap, size_t n)
+{
+	if (n <= *cap)
+		return 0;
+	od_rr_t *grown = realloc(*rrs, n * sizeof(od_rr_t));
+	if (grown == NULL)
+		return OD_ENOMEM;
+	*rrs = grown;
+	*cap = n;
+	return 0;
+}
+
 /* Call cb for one live entry; rrs is scratch space of *cap records. */
 static int walk_entry(const struct entry *e, uint64_t now, od_rr_t **rrs,
                       size_t *cap, odr_cache_walk_cb cb, void *ctx)
 {
 	uint32_t ttl = (uint32_t)(e->expire - now);
 	if (e->neg) {
+		const uint8_t *zone = e->blob + e->owner_len;
+		if (scratch_reserve(rrs, cap, e->nproof) != 0)
+			return OD_ENOMEM;
+		proof_lay(*rrs, zone + e->count + e->nsigs, e->nproof, ttl);
 		odr_neg_t neg = {
 			.rcode = e->kind == K_NXDOMAIN ? 3 : 0,
-			.zone = e->blob + e->owner_len,
-			.soa = e->blob + e->owner_len + e->count,
+			.zone = zone,
+			.soa = zone + e->count,
 			.soa_len = e->nsigs,
 			.ttl = ttl,
 			.rank = (odr_rank_t)e->rank,
+			.sec = e->sec,
+			.vflags = e->vflags,
+			.ede = e->ede,
+			.proof = e->nproof > 0 ? *rrs : NULL,
+			.nproof = e->nproof,
 		};
 		return cb(NULL, &neg, e->blob, e->type, ctx);
 	}
 	size_t n = (size_t)e->count + e->nsigs;
-	if (n > *cap) {
-		od_rr_t *grown = realloc(*rrs, n * sizeof(od_rr_t));
-		if (grown == NULL)
-			return OD_ENOMEM;
-		*rrs = grown;
-		*cap = n;
-	}
+	if (scratch_reserve(rrs, cap, n) != 0)
+		return OD_ENOMEM;
 	const uint8_t *p = e->blob + e->owner_len;
 	for (size_t i = 0; i < n; i++) {
 		uint16_t len;
@@ -811,6 +930,8 @@ static int walk_entry(const struct entry *e, uint64_t now, od_rr_t **rrs,
 		.rclass = OD_CLASS_IN,
 		.ttl = ttl,
 		.rank = (odr_rank_t)e->rank,
+		.sec = e->sec,
+		.ede = e->ede,
 		.count = e->count,
 		.nsigs = e->nsigs,
 		.rrs = *rrs,

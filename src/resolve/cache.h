@@ -52,8 +52,21 @@ typedef enum odr_rank {
 	ODR_RANK_ANSWER = 3,     /*!< answer section of a non-AA answer */
 	ODR_RANK_AUTH_AA = 4,    /*!< authority section of an AA answer */
 	ODR_RANK_ANSWER_AA = 5,  /*!< answer section of an AA answer */
-	ODR_RANK_SECURE = 6,     /*!< validated (issue: validation) */
+	ODR_RANK_SECURE = 6,     /*!< validated secure */
 } odr_rank_t;
+
+/*!
+ * Security status of an entry (RFC 4035 §4.3), set by the validator and
+ * stored and returned as given; the cache never interprets it except
+ * that it is part of what a replacing entry brings.
+ */
+typedef enum odr_sec {
+	ODR_SEC_UNCHECKED = 0, /*!< not validated (validation off, CD=1,
+	                            glue, or not yet) */
+	ODR_SEC_INSECURE = 1,  /*!< validated: no chain of trust covers it */
+	ODR_SEC_SECURE = 2,    /*!< validated */
+	ODR_SEC_BOGUS = 3,     /*!< validation failed (ede says why) */
+} odr_sec_t;
 
 typedef struct odr_cache_conf {
 	size_t max_bytes;     /*!< memory budget (0: 64 MiB) */
@@ -88,6 +101,10 @@ typedef struct odr_rrset {
 	uint16_t type, rclass;
 	uint32_t ttl; /*!< remaining, on lookup */
 	odr_rank_t rank;
+	uint8_t sec;  /*!< odr_sec_t */
+	uint16_t ede; /*!< Extended DNS Error of a BOGUS or INSECURE entry
+	                   (RFC 8914 INFO-CODE; 0 with sec UNCHECKED/SECURE
+	                   unless the validator says otherwise) */
 	uint16_t count, nsigs;
 	od_rr_t *rrs;  /*!< count records (owner/type/ttl filled) */
 	od_rr_t *sigs; /*!< nsigs RRSIG records */
@@ -96,8 +113,9 @@ typedef struct odr_rrset {
 /*!
  * Store set (copied) at time now. Replaces a cached RRset of the same
  * owner/type/class only when set->rank >= the cached rank or the cached
- * one has expired. Only set->owner, type, rclass (must be IN), ttl, rank
- * and the records' RDATA are read; the record TTLs are not.
+ * one has expired. Only set->owner, type, rclass (must be IN), ttl, rank,
+ * sec, ede, the records' RDATA and the sigs' RDATA are read; the record
+ * TTLs are not.
  * The TTL stored is set->ttl lowered to each RRSIG's original TTL, then
  * clamped into [ttl_min, ttl_max]; when that is 0 nothing is stored
  * (and 0 is returned). Storing an RRset also drops an NXDOMAIN cached
@@ -129,6 +147,17 @@ typedef struct odr_neg {
 	uint16_t soa_len;
 	uint32_t ttl; /*!< remaining, on lookup */
 	odr_rank_t rank;
+	uint8_t sec;    /*!< odr_sec_t */
+	uint8_t vflags; /*!< the validator's own bits, stored as given */
+	uint16_t ede;   /*!< as in odr_rrset_t */
+	/*!
+	 * The proof that came with the answer (DNSSEC, RFC 4035 §3.1.3):
+	 * RRSIGs over the SOA, NSEC and NSEC3 records and their RRSIGs, in
+	 * any order. Each record's owner, type, ttl and RDATA are stored
+	 * and returned (rclass IN); nproof may be 0 (proof NULL).
+	 */
+	const od_rr_t *proof;
+	uint16_t nproof;
 } odr_neg_t;
 
 /*!
@@ -136,7 +165,10 @@ typedef struct odr_neg {
  * NXDOMAIN). neg->rcode must be 0 or 3, zone and soa (soa_len > 0) are
  * required; the TTL stored is min(neg->ttl, neg_ttl_max) (the caller has
  * already taken min(SOA TTL, MINIMUM)). A NODATA competes by rank with
- * an RRset cached for qname/qtype. \return as odr_cache_put.
+ * an RRset cached for qname/qtype. sec, vflags, ede and the proof
+ * records are stored with it (the proof's TTLs are stored as given, not
+ * clamped). \return as odr_cache_put (OD_EINVAL also for a proof record
+ * with a bad owner name).
  */
 int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
                       const odr_neg_t *neg, uint64_t now);
@@ -146,7 +178,9 @@ int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
  * name, or NXDOMAIN for an ancestor (RFC 8020; the root is not tried).
  * On a hit *out is filled (copied into mm) and 0 returned; 1 for a miss;
  * OD_ENOMEM. The copy is one allocation starting at out->zone (then the
- * SOA RDATA). out->ttl is at least 1.
+ * SOA RDATA, the proof records and their owners and RDATA), so
+ * od_mm_free(mm, (void *)out->zone) releases it. out->ttl is at least
+ * 1; the proof records' TTLs are as stored, each at most out->ttl.
  */
 int odr_cache_get_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
                       uint64_t now, od_mm_t *mm, odr_neg_t *out);

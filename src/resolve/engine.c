@@ -4,8 +4,10 @@
  * layer and the client's answer.
  */
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/error.h"
 #include "lib/rrtype.h"
@@ -16,14 +18,12 @@
 
 static odr_state_t cache_begin(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 {
-	return odr_cache_answer(r, t, now_ms);
-}
-
-/* Validation comes with its own issue: the slot passes answers through. */
-static odr_state_t validate_finish(odr_req_t *r, odr_task_t *t, odr_state_t st)
-{
-	(void)r;
-	(void)t;
+	/* A refresh must reach the servers (what it learns is cached). */
+	if (r->nocache && t == r->root)
+		return ODR_PRODUCE;
+	odr_state_t st = odr_cache_answer(r, t, now_ms);
+	if (st == ODR_PRODUCE && t->nans == 0 && odr_val_wanted(r, t))
+		st = odr_val_synth(r, t, now_ms);
 	return st;
 }
 
@@ -34,13 +34,14 @@ static odr_state_t post_finish(odr_req_t *r, odr_task_t *t, odr_state_t st)
 	return st;
 }
 
-/* The layers, in phase order. localroot is an empty slot for now. */
+/* The layers, in phase order. localroot is an empty slot for now. The
+ * validate phase is not a hook of this table: it runs when a task has
+ * settled and may itself wait for sub-requests (unwind below). */
 static const odr_layer_t layers[] = {
 	{ "cache", ODR_PH_CACHE, cache_begin, NULL, NULL, NULL },
 	{ "localroot", ODR_PH_LOCALROOT, NULL, NULL, NULL, NULL },
 	{ "iterate", ODR_PH_ITERATE, odr_iter_begin, odr_iter_produce,
 	  odr_iter_consume, NULL },
-	{ "validate", ODR_PH_VALIDATE, NULL, NULL, NULL, validate_finish },
 	{ "post", ODR_PH_POST, NULL, NULL, NULL, post_finish },
 };
 #define NLAYERS (sizeof(layers) / sizeof(layers[0]))
@@ -56,6 +57,10 @@ odr_state_t odr_task_fail(odr_req_t *r, odr_task_t *t, const char *why,
 	if (t == r->root && r->fail == NULL) {
 		r->fail = why;
 		r->fail_ede = ede;
+	}
+	if (t->fail_why == NULL) {
+		t->fail_why = why;
+		t->fail_ede = ede;
 	}
 	t->state = ODR_FAIL;
 	return ODR_FAIL;
@@ -93,6 +98,39 @@ bool odr_task_add(odr_task_t *t, od_rr_t *rrs, size_t n)
 	return true;
 }
 
+void odr_store_group(odr_req_t *r, const odr_group_t *g, uint8_t sec,
+                     uint16_t ede, uint64_t now_ms)
+{
+	if (g->n == 0 || r->env->cache == NULL || g->synth)
+		return;
+	uint32_t ttl = sane_ttl(g->rrs[0].ttl);
+	for (size_t i = 1; i < g->n; i++)
+		if (sane_ttl(g->rrs[i].ttl) < ttl)
+			ttl = sane_ttl(g->rrs[i].ttl);
+	odr_rank_t rank = (odr_rank_t)g->rank;
+	if (rank < ODR_RANK_ADDITIONAL || rank > ODR_RANK_SECURE)
+		rank = ODR_RANK_ANSWER;
+	if (sec == ODR_SEC_SECURE)
+		rank = ODR_RANK_SECURE;
+	/* RFC 4035 §4.7: bogus data is kept only briefly. */
+	if (sec == ODR_SEC_BOGUS && ttl > r->conf.bogus_ttl)
+		ttl = r->conf.bogus_ttl;
+	odr_rrset_t set = {
+		.owner = g->rrs[0].owner,
+		.type = g->rrs[0].type,
+		.rclass = g->rrs[0].rclass,
+		.ttl = ttl,
+		.rank = rank,
+		.sec = sec,
+		.ede = ede,
+		.count = g->n,
+		.nsigs = g->nsigs,
+		.rrs = g->rrs,
+		.sigs = g->sigs,
+	};
+	(void)odr_cache_put(r->env->cache, &set, odr_now_s(now_ms));
+}
+
 void odr_store_rrset(odr_req_t *r, const od_rr_t *rrs, size_t n,
                      odr_rank_t rank, uint64_t now_ms)
 {
@@ -123,6 +161,45 @@ static bool usable(const odr_task_t *t, const odr_rrset_t *s)
 	return t->depth > 0 || s->rank >= ODR_RANK_ANSWER;
 }
 
+static void from_cache(odr_group_t *g, const odr_rrset_t *s)
+{
+	g->sigs = s->nsigs > 0 ? s->sigs : NULL;
+	g->nsigs = s->nsigs;
+	g->rank = (uint8_t)s->rank;
+	g->sec = s->sec;
+	g->ede = s->ede;
+}
+
+/* The proof of a cached negative answer back into the task: RRSIGs over
+ * the SOA beside it, the rest to the authority records. */
+static void neg_proof(odr_req_t *r, odr_task_t *t, const odr_neg_t *neg)
+{
+	if (neg->nproof == 0)
+		return;
+	od_rr_t *sigs = od_mm_alloc(&r->arena.mm, neg->nproof * sizeof(*sigs));
+	if (sigs == NULL || !odr_task_auth_room(r, t))
+		return;
+	uint16_t ns = 0;
+	for (uint16_t i = 0; i < neg->nproof; i++) {
+		const od_rr_t *rr = &neg->proof[i];
+		if (rr->type == OD_TYPE_RRSIG && rr->rdlen >= 2 &&
+		    od_get_u16(rr->rdata) == OD_TYPE_SOA)
+			sigs[ns++] = *rr;
+		else if (t->nauth < ODR_MAX_AUTH)
+			t->auth[t->nauth++] = *rr;
+	}
+	t->soa_sigs.rrs = sigs;
+	t->soa_sigs.n = ns;
+}
+
+bool odr_task_auth_room(odr_req_t *r, odr_task_t *t)
+{
+	if (t->auth == NULL)
+		t->auth = od_mm_alloc(&r->arena.mm,
+		                      ODR_MAX_AUTH * sizeof(*t->auth));
+	return t->auth != NULL;
+}
+
 odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 {
 	odr_cache_t *c = r->env->cache;
@@ -137,6 +214,7 @@ odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 			if (!odr_task_add(t, s.rrs, s.count))
 				return odr_task_fail(r, t, "answer too long",
 				                     OD_EDE_OTHER);
+			from_cache(odr_task_last(t), &s);
 			t->rcode = OD_RCODE_NOERROR;
 			t->from_cache = true;
 			return ODR_DONE;
@@ -150,6 +228,7 @@ odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 				return odr_task_fail(r, t,
 				                     "CNAME chain too long",
 				                     OD_EDE_OTHER);
+			from_cache(odr_task_last(t), &s);
 			od_name_copy(t->qname, s.rrs[0].rdata);
 			continue;
 		}
@@ -168,8 +247,12 @@ odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 					soa->rdlen = neg.soa_len;
 					t->soa.rrs = soa;
 					t->soa.n = 1;
+					t->soa.rank = (uint8_t)neg.rank;
 				}
 			}
+			neg_proof(r, t, &neg);
+			t->neg_sec = neg.sec;
+			t->neg_ede = neg.ede;
 			t->from_cache = true;
 			return ODR_DONE;
 		}
@@ -209,7 +292,7 @@ static odr_state_t run_finish(odr_req_t *r, odr_task_t *t)
 
 /* Pop settled tasks off the stack, handing each to its parent.
  * \return true when the client's task is settled. */
-static bool unwind(odr_req_t *r)
+static bool unwind(odr_req_t *r, uint64_t now_ms)
 {
 	while (r->ntasks > 0) {
 		odr_task_t *t = r->stack[r->ntasks - 1];
@@ -218,10 +301,24 @@ static bool unwind(odr_req_t *r)
 			t->state = ODR_FAIL;
 		if (!settled(t->state))
 			return false;
+		/* The validate phase: a settled answer is checked before it
+		 * leaves the task; it may need DS/DNSKEY sub-requests first,
+		 * which then run on top of it. */
+		if (t->state == ODR_DONE && !t->val_done &&
+		    odr_val_wanted(r, t)) {
+			if (odr_val_step(r, t, now_ms) == ODR_YIELD &&
+			    r->stack[r->ntasks - 1] != t)
+				continue;
+			t->val_done = true;
+		}
 		run_finish(r, t);
 		r->ntasks--;
-		if (t->parent != NULL)
-			odr_iter_sub_done(r, t->parent, t);
+		if (t->parent != NULL) {
+			if (t->val_fetch)
+				odr_val_sub_done(r, t->parent, t);
+			else
+				odr_iter_sub_done(r, t->parent, t);
+		}
 	}
 	r->done = true;
 	return true;
@@ -294,15 +391,37 @@ odr_req_t *odr_req_new(const odr_env_t *env)
 	if (r->conf.max_depth > ODR_MAX_DEPTH_CAP)
 		r->conf.max_depth = ODR_MAX_DEPTH_CAP;
 	r->conf.max_time_ms = def_u32(r->conf.max_time_ms, ODR_DEF_MAX_TIME_MS);
+	r->conf.nsec3_max_iter = (uint16_t)def_u32(r->conf.nsec3_max_iter,
+	                                           ODR_DEF_NSEC3_MAX_ITER);
+	r->conf.val_max_sigs =
+	        def_u32(r->conf.val_max_sigs, ODR_DEF_VAL_MAX_SIGS);
+	r->conf.val_max_keys =
+	        def_u32(r->conf.val_max_keys, ODR_DEF_VAL_MAX_KEYS);
+	r->conf.val_max_hash =
+	        def_u32(r->conf.val_max_hash, ODR_DEF_VAL_MAX_HASH);
+	r->conf.bogus_ttl = def_u32(r->conf.bogus_ttl, ODR_DEF_BOGUS_TTL);
+	r->trust = atomic_load(&((odr_env_t *)env)->trust);
+	r->dnssec_ok = r->trust != NULL;
+	r->limits.budget = r->conf.val_max_sigs;
+	r->limits.max_keys = r->conf.val_max_keys;
+	r->hash_budget = r->conf.val_max_hash;
+	r->note_ede = -1;
 	if (r->conf.edns_size < OD_EDNS_MIN_UDP)
 		r->conf.edns_size = OD_EDNS_MIN_UDP;
 	return r;
+}
+
+void odr_req_nocache(odr_req_t *r)
+{
+	r->nocache = true;
 }
 
 void odr_req_free(odr_req_t *r)
 {
 	if (r == NULL)
 		return;
+	for (size_t i = 0; i < r->nkeys; i++)
+		od_dnskey_free(r->keys[i]);
 	od_arena_deinit(&r->arena);
 	free(r);
 }
@@ -345,7 +464,12 @@ odr_state_t odr_req_begin(odr_req_t *r, const uint8_t *q, size_t qlen,
 	if (r->cpkt.opt != NULL) {
 		r->client_edns = true;
 		r->client_udp = r->cpkt.edns.udp_size;
+		r->client_do = (r->cpkt.edns.flags & OD_EDNS_DO) != 0;
 	}
+	r->client_cd = h.cd;
+	r->client_ad = h.ad;
+	r->wall = r->env->wall != NULL ? r->env->wall(r->env->wall_ctx)
+	                               : (int64_t)time(NULL);
 	/* The question is echoed in every answer that has one. */
 	r->have_question = r->cpkt.count[OD_QUESTION] == 1;
 	if (h.opcode != OD_OPCODE_QUERY)
@@ -382,7 +506,7 @@ odr_state_t odr_req_begin(odr_req_t *r, const uint8_t *q, size_t qlen,
 	r->root = t;
 	r->stack[r->ntasks++] = t;
 	run_begin(r, t, now_ms);
-	if (unwind(r))
+	if (unwind(r, now_ms))
 		return ODR_DONE;
 	return ODR_PRODUCE;
 }
@@ -397,7 +521,7 @@ odr_state_t odr_req_produce(odr_req_t *r, uint64_t now_ms, odr_send_t *out)
 {
 	if (r->done)
 		return ODR_DONE;
-	while (!unwind(r)) {
+	while (!unwind(r, now_ms)) {
 		if (over_time(r, now_ms)) {
 			odr_req_fatal(r, "time limit exceeded",
 			              OD_EDE_NO_REACHABLE_AUTH);
@@ -574,7 +698,7 @@ odr_state_t odr_req_consume(odr_req_t *r, const uint8_t *resp, size_t len,
 	r->q.active = false;
 	if (settled(st))
 		t->state = st;
-	if (unwind(r))
+	if (unwind(r, now_ms))
 		return ODR_DONE;
 	return ODR_PRODUCE;
 }
@@ -593,6 +717,11 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 		.rd = ch.rd,
 		.cd = ch.cd,
 		.ra = true,
+		/* RFC 4035 §3.2.3, RFC 6840 §5.7/§5.8: AD for a secure
+		 * answer to a client that asked with DO or AD. */
+		.ad = records && r->root != NULL &&
+		      r->root->sec == ODR_SEC_SECURE &&
+		      (r->client_do || r->client_ad),
 	};
 	od_pkt_w_t b;
 	if (od_pkt_w_init(&b, out, max, &h) != 0)
@@ -605,6 +734,11 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 		if (rcode == OD_RCODE_SERVFAIL && r->fail != NULL)
 			(void)od_edns_add_ede(&e, &r->arena.mm, r->fail_ede,
 			                      r->fail, strlen(r->fail));
+		else if (records && r->note_ede >= 0)
+			(void)od_edns_add_ede(
+			        &e, &r->arena.mm, (uint16_t)r->note_ede,
+			        r->note_text,
+			        r->note_text ? strlen(r->note_text) : 0);
 		if (od_pkt_w_edns(&b, &e) != 0 && rcode > 15)
 			return 0;
 	}
@@ -615,14 +749,27 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 			return 0;
 	}
 	if (records) {
+		/* RFC 4035 §3.2.1: signatures and proofs only for DO. */
 		const odr_task_t *t = r->root;
-		for (size_t i = 0; i < t->nans; i++)
-			if (od_pkt_w_rrset(&b, OD_ANSWER, t->ans[i].rrs,
-			                   t->ans[i].n) != 0)
+		bool dnssec = r->client_do;
+		for (size_t i = 0; i < t->nans && !b.tc; i++) {
+			const odr_group_t *g = &t->ans[i];
+			if (od_pkt_w_rrset(&b, OD_ANSWER, g->rrs, g->n) != 0)
 				break;
+			if (dnssec && g->nsigs > 0 &&
+			    od_pkt_w_rrset(&b, OD_ANSWER, g->sigs, g->nsigs) !=
+			            0)
+				break;
+		}
 		if (t->soa.n > 0 && !b.tc)
 			(void)od_pkt_w_rrset(&b, OD_AUTHORITY, t->soa.rrs,
 			                     t->soa.n);
+		if (dnssec && t->soa.n > 0 && t->soa_sigs.n > 0 && !b.tc)
+			(void)od_pkt_w_rrset(&b, OD_AUTHORITY, t->soa_sigs.rrs,
+			                     t->soa_sigs.n);
+		if (dnssec && t->nauth > 0 && !b.tc)
+			(void)od_pkt_w_rrset(&b, OD_AUTHORITY, t->auth,
+			                     t->nauth);
 	}
 	od_pkt_w_rcode(&b, rcode);
 	int n = od_pkt_w_finish(&b);
@@ -663,12 +810,18 @@ void odr_req_info(const odr_req_t *r, odr_req_info_t *out)
 	out->upstream = r->upstream;
 	out->timeouts = r->timeouts;
 	out->fail = r->fail;
+	out->ede = -1;
+	out->sigs = r->limits.verifications;
 	if (r->early) {
 		out->rcode = r->early_rcode;
 	} else if (r->root != NULL && r->done && r->root->state == ODR_DONE) {
 		out->rcode = r->root->rcode;
 		out->cached = r->upstream == 0 && r->root->from_cache;
+		out->sec = r->root->sec;
+		out->ede = r->note_ede;
 	} else if (r->root != NULL) {
 		out->rcode = OD_RCODE_SERVFAIL;
+		if (r->fail != NULL)
+			out->ede = r->fail_ede;
 	}
 }

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/dnssec/key.h"
+#include "lib/dnssec/rrsig.h"
 #include "lib/edns.h"
 #include "lib/mm.h"
 #include "lib/pkt.h"
@@ -37,6 +39,15 @@
 #define ODR_DEF_MAX_CHAIN 12
 #define ODR_DEF_MAX_DEPTH 6
 #define ODR_DEF_MAX_TIME_MS 4000
+#define ODR_DEF_NSEC3_MAX_ITER 150
+#define ODR_DEF_VAL_MAX_SIGS 64
+#define ODR_DEF_VAL_MAX_KEYS 4
+#define ODR_DEF_VAL_MAX_HASH 2048
+#define ODR_DEF_BOGUS_TTL 60
+/* DS/DNSKEY fetches one task's validation may make. */
+#define ODR_VAL_MAX_FETCH 24
+/* Authority records (proofs) one task keeps. */
+#define ODR_MAX_AUTH 64
 /* Memory one request may use (its arena) before it fails: hostile
    answers decompress to far more than they weigh on the wire. */
 #define ODR_REQ_MEM_MAX (8u * 1024 * 1024)
@@ -72,7 +83,21 @@ typedef struct odr_cut {
 typedef struct odr_group {
 	od_rr_t *rrs; /*!< arena */
 	uint16_t n;
+	uint16_t nsigs;
+	od_rr_t *sigs; /*!< RRSIGs covering it (arena), may be NULL */
+	uint8_t rank;  /*!< odr_rank_t it was (or would be) cached at */
+	uint8_t sec;   /*!< odr_sec_t: known (cache) or found (validator) */
+	uint16_t ede;  /*!< with sec BOGUS or INSECURE: why (from cache) */
+	bool synth;    /*!< a CNAME synthesized from the DNAME before it */
+	bool wild;     /*!< validated as a wildcard expansion */
 } odr_group_t;
+
+/*! A DS or DNSKEY fetch of the validator and what it brought. */
+typedef struct odr_fetch {
+	uint8_t name[OD_NAME_MAXLEN];
+	uint16_t type;
+	const struct odr_task *sub; /*!< the finished sub-request */
+} odr_fetch_t;
 
 /*!
  * A task: one question being resolved: the client's, or a sub-request
@@ -92,15 +117,29 @@ typedef struct odr_task {
 	unsigned chain;  /*!< CNAME/DNAME steps taken */
 	bool from_cache; /*!< settled by the cache layer */
 	/* Iteration. */
-	odr_cut_t *cut;      /*!< arena; NULL until iterate begins */
-	bool no_min;         /*!< QNAME minimisation off for this task */
-	unsigned min_labels; /*!< labels of the name known to exist
+	odr_cut_t *cut;       /*!< arena; NULL until iterate begins */
+	bool no_min;          /*!< QNAME minimisation off for this task */
+	unsigned min_labels;  /*!< labels of the name known to exist
 	                                (or the cut's) */
-	unsigned min_steps;  /*!< minimised queries taken */
-	int sub_ns;          /*!< cut->ns index a sub-request resolves */
-	uint16_t sub_type;   /*!< its type (A or AAAA) */
-	int retry_srv;       /*!< next query to this server (-1: pick) */
-	bool retry_tcp;      /*!< ... over TCP */
+	unsigned min_steps;   /*!< minimised queries taken */
+	int sub_ns;           /*!< cut->ns index a sub-request resolves */
+	uint16_t sub_type;    /*!< its type (A or AAAA) */
+	int retry_srv;        /*!< next query to this server (-1: pick) */
+	bool retry_tcp;       /*!< ... over TCP */
+	const char *fail_why; /*!< why the task failed (any task) */
+	uint16_t fail_ede;
+	/* DNSSEC. */
+	odr_group_t soa_sigs; /*!< RRSIGs over soa */
+	od_rr_t *auth;        /*!< NSEC, NSEC3 and RRSIGs from the authority
+	                    sections (arena, ODR_MAX_AUTH when allocated) */
+	size_t nauth;
+	uint8_t neg_sec; /*!< odr_sec_t of a negative answer from cache */
+	uint16_t neg_ede;
+	bool val_fetch; /*!< a fetch of the validator: not validated itself */
+	bool val_done;  /*!< the validator has settled this task */
+	uint8_t sec;    /*!< odr_sec_t of the whole answer */
+	odr_fetch_t *fetch; /*!< arena, ODR_VAL_MAX_FETCH when allocated */
+	size_t nfetch;
 } odr_task_t;
 
 /*! The upstream query in flight. */
@@ -147,8 +186,24 @@ struct odr_req {
 	const char *fail;  /*!< static text */
 	uint16_t fail_ede; /*!< Extended DNS Error code */
 	bool fatal;        /*!< a request-wide limit was hit */
-	bool dnssec_ok;    /*!< DO=1 upstream; false until the
-	                                 validate layer asks for it */
+	bool dnssec_ok;    /*!< DO=1 upstream (validation on) */
+	/* Validation. */
+	const odr_trust_t *trust; /*!< snapshot; NULL: validation off */
+	bool client_do;           /*!< the client set DO */
+	bool client_cd;           /*!< the client set CD */
+	bool client_ad;           /*!< the client set AD (RFC 6840 §5.7) */
+	bool nocache;             /*!< odr_req_nocache */
+	int64_t wall;             /*!< wall clock at begin (seconds) */
+	od_rrsig_limits_t limits; /*!< KeyTrap budget of the request */
+	uint32_t hash_budget;     /*!< NSEC3 SHA-1 computations left */
+	int note_ede;             /*!< EDE of an answer that did not fail
+	                               (insecure by NTA, NSEC3 iterations,
+	                               unsupported algorithm); -1: none */
+	const char *note_text;
+	od_dnskey_t **keys; /*!< parsed DNSKEYs to free (arena array) */
+	size_t nkeys, capkeys;
+	struct odr_val *val; /*!< the validator's memory (validate.c) */
+	uint64_t val_now_ms; /*!< clock of the running validation */
 };
 
 /*! Consume input for layers: the parsed answer, or a failure. */
@@ -179,6 +234,25 @@ odr_state_t odr_iter_consume(odr_req_t *r, odr_task_t *t, const odr_answer_t *a,
 /*! A sub-request of t finished (sub is still readable). */
 void odr_iter_sub_done(odr_req_t *r, odr_task_t *t, const odr_task_t *sub);
 
+/* validate.c */
+/*! Is t to be validated (validation on, client task without CD)? */
+bool odr_val_wanted(const odr_req_t *r, const odr_task_t *t);
+/*!
+ * Validate t's settled answer (t->state ODR_DONE). \return ODR_DONE
+ * (t->sec set, t->val_done; bogus answers turn t into ODR_FAIL with the
+ * reason and EDE) or ODR_YIELD (a DS/DNSKEY fetch was pushed; call again
+ * when it has finished).
+ */
+odr_state_t odr_val_step(odr_req_t *r, odr_task_t *t, uint64_t now_ms);
+/*!
+ * RFC 8198: answer t from validated NSEC/NSEC3 records of the index
+ * (odr_env_t.aggr) when they prove it. \return ODR_DONE (settled,
+ * secure) or ODR_PRODUCE (not proven: resolve as usual).
+ */
+odr_state_t odr_val_synth(odr_req_t *r, odr_task_t *t, uint64_t now_ms);
+/*! A fetch of t's validator finished. */
+void odr_val_sub_done(odr_req_t *r, odr_task_t *t, const odr_task_t *sub);
+
 /* engine.c, for the layers */
 /*!
  * Answer t from the cache, following cached CNAMEs. \return ODR_DONE
@@ -191,6 +265,16 @@ void odr_store_rrset(odr_req_t *r, const od_rr_t *rrs, size_t n,
                      odr_rank_t rank, uint64_t now_ms);
 /*! Append a group to t's answer. \return false when full. */
 bool odr_task_add(odr_task_t *t, od_rr_t *rrs, size_t n);
+/*! t->auth allocated (ODR_MAX_AUTH records). \return false on ENOMEM. */
+bool odr_task_auth_room(odr_req_t *r, odr_task_t *t);
+/*! The group last added to t. */
+static inline odr_group_t *odr_task_last(odr_task_t *t)
+{
+	return &t->ans[t->nans - 1];
+}
+/*! Store a group (with its sigs) at its rank with sec/ede. */
+void odr_store_group(odr_req_t *r, const odr_group_t *g, uint8_t sec,
+                     uint16_t ede, uint64_t now_ms);
 /*!
  * Start a sub-request for name/type under t and run its begin phases;
  * it becomes the top task. \return false (nothing started) when the

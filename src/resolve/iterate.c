@@ -236,6 +236,75 @@ static od_rr_t *collect(odr_req_t *r, const od_pkt_t *p, od_section_t sec,
 	return out;
 }
 
+/* The RRSIGs of a section over owner/type (RFC 4034 §3: type covered in
+ * the first two octets of the RDATA). */
+static od_rr_t *collect_sigs(odr_req_t *r, const od_pkt_t *p, od_section_t sec,
+                             const uint8_t *owner, uint16_t type, uint16_t *n)
+{
+	size_t cnt = 0;
+	*n = 0;
+	for (uint16_t i = 0; i < p->count[sec]; i++) {
+		const od_rr_t *rr = &p->rr[sec][i];
+		if (rr->type == OD_TYPE_RRSIG && rr->rclass == OD_CLASS_IN &&
+		    rr->rdlen >= 2 && od_get_u16(rr->rdata) == type &&
+		    od_name_equal(rr->owner, owner))
+			cnt++;
+	}
+	if (cnt == 0 || cnt > UINT16_MAX)
+		return NULL;
+	od_rr_t *out = od_mm_alloc(&r->arena.mm, cnt * sizeof(*out));
+	if (out == NULL)
+		return NULL;
+	for (uint16_t i = 0; i < p->count[sec]; i++) {
+		const od_rr_t *rr = &p->rr[sec][i];
+		if (rr->type == OD_TYPE_RRSIG && rr->rclass == OD_CLASS_IN &&
+		    rr->rdlen >= 2 && od_get_u16(rr->rdata) == type &&
+		    od_name_equal(rr->owner, owner))
+			out[(*n)++] = *rr;
+	}
+	return out;
+}
+
+/* Add a group of answer records to t with their RRSIGs. */
+static bool add_group(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
+                      od_rr_t *g, size_t n, odr_rank_t rank)
+{
+	if (!odr_task_add(t, g, n))
+		return false;
+	odr_group_t *grp = odr_task_last(t);
+	grp->rank = (uint8_t)rank;
+	if (r->dnssec_ok && g[0].type != OD_TYPE_ANY)
+		grp->sigs = collect_sigs(r, p, OD_ANSWER, g[0].owner, g[0].type,
+		                         &grp->nsigs);
+	return true;
+}
+
+static bool proof_type(const od_rr_t *rr)
+{
+	if (rr->type == OD_TYPE_NSEC || rr->type == OD_TYPE_NSEC3)
+		return true;
+	if (rr->type != OD_TYPE_RRSIG || rr->rdlen < 2)
+		return false;
+	uint16_t cov = od_get_u16(rr->rdata);
+	return cov == OD_TYPE_NSEC || cov == OD_TYPE_NSEC3;
+}
+
+/* Keep the NSEC/NSEC3 records of an answer's authority section and their
+ * RRSIGs (proofs of denial and of wildcard expansion, RFC 4035 §3.1.3). */
+static void keep_proofs(odr_req_t *r, odr_task_t *t, const od_pkt_t *p)
+{
+	if (!r->dnssec_ok)
+		return;
+	for (uint16_t i = 0; i < p->count[OD_AUTHORITY]; i++) {
+		const od_rr_t *rr = &p->rr[OD_AUTHORITY][i];
+		if (rr->rclass != OD_CLASS_IN || !proof_type(rr))
+			continue;
+		if (t->nauth >= ODR_MAX_AUTH || !odr_task_auth_room(r, t))
+			return;
+		t->auth[t->nauth++] = *rr;
+	}
+}
+
 /* The SOA of a negative answer about name from zone's servers. */
 static const od_rr_t *find_soa(const od_pkt_t *p, const uint8_t *name,
                                const uint8_t *zone)
@@ -302,6 +371,8 @@ static odr_state_t negative(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 {
 	const od_rr_t *soa = find_soa(p, name, t->cut->name);
 	t->rcode = rcode;
+	size_t first = t->nauth;
+	keep_proofs(r, t, p);
 	if (soa == NULL)
 		return ODR_DONE;
 	od_rr_t *copy = od_mm_dup(&r->arena.mm, soa, sizeof(*soa));
@@ -312,15 +383,33 @@ static odr_state_t negative(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 		copy->ttl = min;
 	t->soa.rrs = copy;
 	t->soa.n = 1;
+	t->soa.rank = p->hdr.aa ? ODR_RANK_AUTH_AA : ODR_RANK_AUTHORITY;
+	if (r->dnssec_ok)
+		t->soa_sigs.rrs = collect_sigs(r, p, OD_AUTHORITY, soa->owner,
+		                               OD_TYPE_SOA, &t->soa_sigs.n);
 	if (r->env->cache != NULL) {
+		/* The proof is cached with the answer: the SOA's RRSIGs and
+		 * the NSEC/NSEC3 records this answer brought. */
+		size_t np = t->soa_sigs.n + (t->nauth - first);
+		od_rr_t *proof =
+		        np > 0 ? od_mm_alloc(&r->arena.mm, np * sizeof(*proof))
+		               : NULL;
+		size_t k = 0;
+		if (proof != NULL) {
+			for (size_t j = 0; j < t->soa_sigs.n; j++)
+				proof[k++] = t->soa_sigs.rrs[j];
+			for (size_t j = first; j < t->nauth; j++)
+				proof[k++] = t->auth[j];
+		}
 		odr_neg_t neg = {
 			.rcode = rcode,
 			.zone = soa->owner,
 			.soa = soa->rdata,
 			.soa_len = soa->rdlen,
 			.ttl = copy->ttl,
-			.rank = p->hdr.aa ? ODR_RANK_AUTH_AA
-			                  : ODR_RANK_AUTHORITY,
+			.rank = (odr_rank_t)t->soa.rank,
+			.proof = proof,
+			.nproof = (uint16_t)k,
 		};
 		(void)odr_cache_put_neg(r->env->cache, name, t->qtype, &neg,
 		                        odr_now_s(now_ms));
@@ -466,11 +555,17 @@ static odr_state_t full_answer(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 			syn->rdata = od_mm_dup(&r->arena.mm, next,
 			                       od_name_len(next));
 			syn->rdlen = (uint16_t)od_name_len(next);
-			if (syn->rdata == NULL || !odr_task_add(t, g, n) ||
-			    !odr_task_add(t, syn, 1))
+			if (syn->rdata == NULL ||
+			    !add_group(r, t, p, g, n, rank))
 				return odr_task_fail(r, t, "answer too long",
 				                     OD_EDE_OTHER);
-			odr_store_rrset(r, g, n, rank, now_ms);
+			odr_store_group(r, odr_task_last(t), ODR_SEC_UNCHECKED,
+			                0, now_ms);
+			if (!odr_task_add(t, syn, 1))
+				return odr_task_fail(r, t, "answer too long",
+				                     OD_EDE_OTHER);
+			odr_task_last(t)->synth = true;
+			odr_task_last(t)->rank = (uint8_t)rank;
 			od_name_copy(cur, next);
 			progressed = true;
 			continue;
@@ -479,11 +574,15 @@ static odr_state_t full_answer(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 		if (g != NULL) {
 			if (!aa)
 				return lame(r, t, i, now_ms);
-			if (!odr_task_add(t, g, n))
+			if (!add_group(r, t, p, g, n, rank))
 				return odr_task_fail(r, t, "answer too long",
 				                     OD_EDE_OTHER);
 			if (t->qtype != OD_TYPE_ANY)
-				odr_store_rrset(r, g, n, rank, now_ms);
+				odr_store_group(r, odr_task_last(t),
+				                ODR_SEC_UNCHECKED, 0, now_ms);
+			/* A wildcard expansion is proven by the authority
+			 * section's NSEC/NSEC3 (RFC 4035 §5.3.4). */
+			keep_proofs(r, t, p);
 			od_name_copy(t->qname, cur);
 			t->rcode = OD_RCODE_NOERROR;
 			report(r, t, i, ODR_OK, rtt, now_ms);
@@ -500,10 +599,12 @@ static odr_state_t full_answer(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 			return odr_task_fail(r, t, "CNAME chain too long",
 			                     OD_EDE_OTHER);
 		/* A CNAME RRset has one record (RFC 2181 §10.1). */
-		if (!odr_task_add(t, g, 1))
+		if (!add_group(r, t, p, g, 1, rank))
 			return odr_task_fail(r, t, "answer too long",
 			                     OD_EDE_OTHER);
-		odr_store_rrset(r, g, 1, rank, now_ms);
+		odr_store_group(r, odr_task_last(t), ODR_SEC_UNCHECKED, 0,
+		                now_ms);
+		keep_proofs(r, t, p);
 		od_name_copy(cur, g[0].rdata);
 		progressed = true;
 		/* The chain must not come back to a name seen before. */
@@ -712,6 +813,35 @@ static void randomise_case(odr_req_t *r, uint8_t *name)
 	}
 }
 
+/* Key tags of the trusted root keys, ascending, without duplicates. */
+static size_t root_keytags(const odr_req_t *r, uint16_t *tags, size_t max)
+{
+	size_t n = 0;
+	if (r->trust == NULL)
+		return 0;
+	for (size_t i = 0; i < r->trust->nanchors && n < max; i++) {
+		const odr_anchor_t *a = &r->trust->anchors[i];
+		if (!od_name_is_root(a->zone))
+			continue;
+		uint16_t tag;
+		if (a->type == OD_TYPE_DNSKEY)
+			tag = od_key_tag(a->rdata, a->rdlen);
+		else if (a->rdlen >= 2)
+			tag = od_get_u16(a->rdata);
+		else
+			continue;
+		size_t k = n;
+		while (k > 0 && tags[k - 1] > tag)
+			k--;
+		if (k > 0 && tags[k - 1] == tag)
+			continue;
+		memmove(tags + k + 1, tags + k, (n - k) * sizeof(*tags));
+		tags[k] = tag;
+		n++;
+	}
+	return n;
+}
+
 static bool build_query(odr_req_t *r, odr_query_t *q)
 {
 	od_hdr_t h = { .id = q->id, .opcode = OD_OPCODE_QUERY };
@@ -723,6 +853,16 @@ static bool build_query(odr_req_t *r, odr_query_t *q)
 		od_edns_init(&e, r->conf.edns_size);
 		if (r->dnssec_ok)
 			e.flags |= OD_EDNS_DO;
+		/* RFC 8145 §4: the root's trusted key tags travel with
+		 * queries for its DNSKEY RRset. */
+		uint16_t tags[16];
+		size_t nt = q->qtype == OD_TYPE_DNSKEY &&
+		                            od_name_is_root(q->qname)
+		                    ? root_keytags(r, tags, 16)
+		                    : 0;
+		if (nt > 0 &&
+		    od_edns_add_keytag(&e, &r->arena.mm, tags, nt) != 0)
+			return false;
 		if (od_pkt_w_edns(&b, &e) != 0)
 			return false;
 	}

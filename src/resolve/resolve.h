@@ -101,7 +101,65 @@ typedef struct odr_conf {
 	uint32_t max_time_ms;    /*!< per client query; SERVFAIL after it
 	                              (default 4000, before the usual 5 s
 	                              client timeout) */
+	/* DNSSEC validation (on when odr_env_t.trust is set). */
+	uint16_t nsec3_max_iter; /*!< RFC 9276: NSEC3 records with more
+	                              iterations prove nothing; the answer
+	                              is insecure with EDE 27 (default 150) */
+	uint32_t val_max_sigs;   /*!< signature verifications per client
+	                              query, KeyTrap (default 64) */
+	uint32_t val_max_keys;   /*!< keys tried per RRSIG whose key tag and
+	                              algorithm collide (default 4) */
+	uint32_t val_max_hash;   /*!< NSEC3 SHA-1 computations per client
+	                              query, CVE-2023-50868 (default 2048) */
+	uint32_t bogus_ttl;      /*!< seconds a bogus answer stays cached
+	                              (default 60) */
 } odr_conf_t;
+
+/*! A trust anchor: a DS or DNSKEY record of an anchored zone. */
+typedef struct odr_anchor {
+	const uint8_t *zone; /*!< wire name */
+	uint16_t type;       /*!< OD_TYPE_DS or OD_TYPE_DNSKEY */
+	const uint8_t *rdata;
+	uint16_t rdlen;
+} odr_anchor_t;
+
+/*! A negative trust anchor (RFC 7646): validation stops at and below
+ *  zone until the wall clock reaches expires (0: never). */
+typedef struct odr_nta {
+	const uint8_t *zone;
+	int64_t expires;
+} odr_nta_t;
+
+/*!
+ * What the validator trusts: an immutable snapshot. The owner builds a
+ * new one for every change (RFC 5011 transition, NTA added or removed)
+ * and publishes it through odr_env_t.trust; a request reads the pointer
+ * once when it starts and uses that snapshot to the end, so an old
+ * snapshot must stay alive while requests that took it may run (the
+ * daemon keeps retired snapshots until it exits).
+ */
+typedef struct odr_trust {
+	const odr_anchor_t *anchors; /*!< trusted keys (Valid and Missing) */
+	size_t nanchors;
+	const odr_nta_t *ntas;
+	size_t nntas;
+} odr_trust_t;
+
+/*!
+ * A validated DNSKEY RRset of an anchored zone, as the validator saw it
+ * while building a chain from fresh (not cached-secure) data: the input
+ * of RFC 5011 (ta.h odr_ta_update). keys[i].self_signed tells whether
+ * key i made a valid RRSIG over the set.
+ */
+typedef struct odr_ta_seen {
+	const uint8_t *zone;
+	const uint8_t *const *rdata; /*!< n DNSKEY RDATA */
+	const uint16_t *rdlen;
+	const bool *self_signed;
+	size_t n;
+	uint32_t orig_ttl;   /*!< of the set's RRSIGs (lowest) */
+	uint32_t sig_expire; /*!< seconds until the earliest RRSIG expires */
+} odr_ta_seen_t;
 
 /*! What requests share: configuration, hints, caches, randomness. */
 typedef struct odr_env {
@@ -109,10 +167,24 @@ typedef struct odr_env {
 	const odr_hints_t *hints;
 	odr_cache_t *cache;
 	odr_infra_t *infra;
+	/*! Validated NSEC/NSEC3 records for RFC 8198 synthesis (aggr.h);
+	 *  NULL: off. Used only while validating. */
+	struct odr_aggr *aggr;
 	/*! Random 32-bit numbers (IDs, 0x20, ties); must be unpredictable in
 	    the daemon and may be seeded in tests. */
 	uint32_t (*random)(void *ctx);
 	void *random_ctx;
+	/*! Trust anchors and NTAs; NULL: validation off. Read once per
+	 *  request (atomically: the owner may publish a new snapshot). */
+	const odr_trust_t *_Atomic trust;
+	/*! Wall clock, seconds since the epoch (signature validity, NTA
+	 *  expiry); NULL: time(). Tests pin it. */
+	int64_t (*wall)(void *ctx);
+	void *wall_ctx;
+	/*! Called (from any worker) when the DNSKEY RRset of an anchored
+	 *  zone was validated from fresh data; NULL: nobody listens. */
+	void (*ta_seen)(void *ctx, const odr_ta_seen_t *seen);
+	void *ta_ctx;
 } odr_env_t;
 
 typedef struct odr_req odr_req_t;
@@ -129,6 +201,13 @@ typedef struct odr_send {
 
 /*! A new request (its own arena). NULL when out of memory. */
 odr_req_t *odr_req_new(const odr_env_t *env);
+
+/*!
+ * Before odr_req_begin: the client question is not answered from the
+ * cache (what it learns is still cached). For refreshes the resolver
+ * makes itself: the RFC 5011 DNSKEY query of an anchored zone, prefill.
+ */
+void odr_req_nocache(odr_req_t *r);
 
 /*!
  * Start on a client query (wire form; copied). \return ODR_DONE when the
@@ -168,7 +247,11 @@ typedef struct odr_req_info {
 	bool cached;       /*!< answered from cache without upstream */
 	unsigned upstream; /*!< upstream queries sent */
 	unsigned timeouts;
-	const char *fail; /*!< why it failed (static text), or NULL */
+	const char *fail; /*!< why it failed, or NULL */
+	uint8_t sec;      /*!< odr_sec_t of the answer (UNCHECKED when not
+	                       validated: validation off, CD=1, failure) */
+	int ede;          /*!< EDE INFO-CODE in the answer, -1 for none */
+	uint32_t sigs;    /*!< signature verifications done */
 } odr_req_info_t;
 
 void odr_req_info(const odr_req_t *r, odr_req_info_t *out);

@@ -552,6 +552,25 @@ static int load_rec(const od_zrec_t *rec, void *arg)
 	return 0;
 }
 
+int odr_ta_add(odr_ta_t *ta, const uint8_t *zone, uint16_t type,
+               const uint8_t *rdata, uint16_t rdlen, int64_t now)
+{
+	if ((type != OD_TYPE_DS && type != OD_TYPE_DNSKEY) || rdlen < 4)
+		return OD_EINVAL;
+	if (type == OD_TYPE_DNSKEY) {
+		uint16_t flags = (uint16_t)(rdata[0] << 8 | rdata[1]);
+		if (!(flags & OD_DNSKEY_ZONE) || (flags & OD_DNSKEY_REVOKE) ||
+		    rdata[2] != 3)
+			return OD_EINVAL;
+	}
+	ta_zone_t *z = get_zone(ta, zone);
+	if (z == NULL)
+		return OD_ENOMEM;
+	if (has_entry(z, type, rdata, rdlen))
+		return 0;
+	return add_key(z, type, rdata, rdlen, ODR_TA_VALID, now);
+}
+
 static int load_err(const od_zerr_t *e, void *arg)
 {
 	load_ctx_t *c = arg;

@@ -147,6 +147,16 @@ int odr_ta_load_file(odr_ta_t *ta, const char *path, int64_t now, char *err,
                      size_t errlen);
 
 /*!
+ * Add one configured anchor (DS or DNSKEY RDATA) of zone, Valid, first
+ * seen at now; a key already present is not duplicated. The checks of
+ * odr_ta_load_file apply. \return 0, OD_EINVAL (another type, RDATA
+ * shorter than 4 octets, a DNSKEY without the zone-key flag, with
+ * REVOKE or not protocol 3), OD_ENOMEM.
+ */
+int odr_ta_add(odr_ta_t *ta, const uint8_t *zone, uint16_t type,
+               const uint8_t *rdata, uint16_t rdlen, int64_t now);
+
+/*!
  * Apply one observation of zone's DNSKEY RRset (see the transitions
  * above) and schedule the next refresh (odr_ta_refresh_interval).
  * zone must be anchored. Input RDATA is copied.

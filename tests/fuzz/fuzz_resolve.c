@@ -18,7 +18,12 @@
  *   byte 2  client QTYPE: low nibble, high nibble likewise
  *   byte 3  0x01 a second request (same caches), 0x02 RD=0 in the client
  *           query, 0x04 CD=1, 0x08 a timeout moves the clock by the
- *           query's timeout (else 10 ms like every step), 0x10 no IPv4
+ *           query's timeout (else 10 ms like every step), 0x10 no IPv4,
+ *           0x20 validation on (a root DNSKEY anchor the input can
+ *           serve: 257 3 15 and 32 octets 0x01; signatures never
+ *           verify, every other path of the validator runs), 0x40 the
+ *           NSEC index for RFC 8198 synthesis, 0x80 a negative trust
+ *           anchor for "test." and "example.org."
  *   then    answers: a 16-bit big-endian word, then len bytes, where
  *           len = word & 0x0fff and the top bits are 0x8000 a timeout
  *           instead (the bytes are skipped), 0x4000 invert flag 0x04
@@ -45,6 +50,7 @@
 #include "lib/name.h"
 #include "lib/pkt.h"
 #include "lib/rrtype.h"
+#include "resolve/aggr.h"
 #include "resolve/cache.h"
 #include "resolve/infra.h"
 #include "resolve/resolve.h"
@@ -83,6 +89,14 @@ static const uint16_t qtypes[16] = {
 	OD_TYPE_DNSKEY, 255 /* ANY */, OD_TYPE_PTR, OD_TYPE_SRV,
 	65 /* HTTPS */, 10 /* NULL */, OD_TYPE_OPT, 252 /* AXFR */,
 };
+
+/* Signature validity needs a wall clock; a fixed one keeps runs
+ * reproducible (2026-01-01). */
+static int64_t fixed_wall(void *ctx)
+{
+	(void)ctx;
+	return 1767225600;
+}
 
 typedef struct input {
 	const uint8_t *p;
@@ -401,6 +415,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.random = rng_next,
 		.random_ctx = &seed,
 	};
+	static const uint8_t key[36] = {
+		0x01, 0x01, 3, 15, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		1,    1,    1, 1,  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	};
+	static const odr_anchor_t anchor = { (const uint8_t *)"", 48, key,
+		                             sizeof(key) };
+	static const odr_nta_t ntas[] = {
+		{ (const uint8_t *)"\4test", 0 },
+		{ (const uint8_t *)"\7example\3org", 0 },
+	};
+	odr_trust_t trust = { &anchor, 1, ntas, (more & 0x80) ? 2 : 0 };
+	if (more & 0x20)
+		env.trust = &trust;
+	env.wall = fixed_wall;
+	if (more & 0x40)
+		env.aggr = odr_aggr_new(64 * 1024);
 	od_require(env.cache != NULL);
 	od_require((flags & 0x20) || env.infra != NULL);
 	input_t in = { data + 4, size - 4 };
@@ -414,5 +444,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	odr_cache_free(env.cache);
 	if (env.infra != NULL)
 		odr_infra_free(env.infra);
+	if (env.aggr != NULL)
+		odr_aggr_free(env.aggr);
 	return 0;
 }

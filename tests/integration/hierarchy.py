@@ -568,5 +568,12 @@ class Onedot(Resolver):
         argv = [self.binary, "--listen", "%s@53" % self.addr,
                 "--root-hints", self.h.root_hints]
         if self.trust_anchor:
-            argv += ["--trust-anchor", self.trust_anchor]
+            # a fresh RFC 5011 state directory for each start
+            state = tempfile.mkdtemp(prefix="state-", dir=self.dir)
+            argv += ["--trust-anchor", self.trust_anchor,
+                     "--state-dir", state]
+        else:
+            # an unsigned hierarchy: the built-in root keys would make
+            # every answer bogus
+            argv.append("--no-dnssec")
         return argv

@@ -10,18 +10,37 @@ their own address in BASE.0.0/16 (BASE is "127.20"):
   BASE.0.1  onedot-auth  .            ldns-signzone, NSEC, ECDSA P-256
   BASE.1.1  NSD          sig.         ldns-signzone, NSEC, ECDSA P-256
   BASE.2.1  NSD          ldns.sig.    ldns-signzone, NSEC, ECDSA P-256
+                                      (and the DNAME dname -> ldns3.sig.)
                          ed.sig.      dnssec-signzone, NSEC, Ed25519
+                         p384.sig.    ldns-signzone, NSEC, ECDSA P-384
+                         rsa512.sig.  ldns-signzone, NSEC, RSASHA512
                          insecure.sig. (unsigned, no DS)
                          unsigned.bind.sig. (unsigned, below opt-out)
   BASE.2.2  Knot DNS     ldns3.sig.   ldns-signzone, NSEC3 (0 iterations)
                          odz.sig.     onedot-zone sign, NSEC, ECDSA P-256
+                         ed448.sig.   dnssec-signzone, NSEC, Ed448
+                         iter.sig.    ldns-signzone, NSEC3 with
+                                      ITER_HIGH (200) iterations
   BASE.2.3  onedot-auth  bind.sig.    dnssec-signzone, NSEC3 opt-out, with
                                       the unsigned delegation unsigned.
                          rsa.sig.     ldns-signzone, NSEC, RSASHA256
+  BASE.2.4  Knot DNS     knot.sig.    signed by knotd itself (automatic
+                                      policy, ECDSA P-256, NSEC3 with 0
+                                      iterations, no salt; and the DNAME
+                                      dname -> ldns.sig.)
   BASE.3.1  NSD          the broken zones (see BROKEN)
 
-Each second-level zone has ns1 (its server), www A and TXT, and a
-wildcard *.wild A. Broken zones (all ECDSA P-256 but badalg and keytrap):
+Each second-level zone has ns1 (its server), www A and TXT, a wildcard
+*.wild A, and host.ent A (ent is an empty non-terminal). knot.sig. is
+written unsigned and knotd generates its keys: it is started before sig.
+is signed and the DS of the KSK it serves goes into sig.
+
+iter.sig. is validly signed, but RFC 9276 3.2 lets validators treat its
+denials (NXDOMAIN, NODATA, the no-closer-match proof of a wildcard
+answer) as insecure, which is what Unbound and Knot Resolver do above
+150 iterations; its positive answers stay secure.
+
+Broken zones (all ECDSA P-256 but badalg and keytrap):
 
   expired.sig.   signatures expired (ldns-signzone -i/-e in the past)
   future.sig.    signatures not yet valid (-i/-e in the future)
@@ -41,8 +60,9 @@ wildcard *.wild A. Broken zones (all ECDSA P-256 but badalg and keytrap):
                  tag
 
 SignedHierarchy(...) is a context manager: it builds and starts everything
-and stops it all when left. ValidatingUnbound and ValidatingKresd start the
-peers (hierarchy.Resolver subclasses) with the trust anchor.
+and stops it all when left (build_seconds is the time it took).
+ValidatingUnbound and ValidatingKresd start the peers (hierarchy.Resolver
+subclasses) with the trust anchor.
 """
 
 import base64
@@ -53,6 +73,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import dns.dnssec
 import dns.name
@@ -73,9 +94,17 @@ BASE = "127.20"
 SOA_TIMERS = "1 3600 900 604800 300"
 KEYTRAP_KEYS = 32
 KEYTRAP_SIGS = 32
+# NSEC3 iterations of iter.sig.: above the 150 that Unbound and Knot
+# Resolver accept, far above the 0 of RFC 9276 3.1
+ITER_HIGH = 200
 
+# the algorithms RFC 8624 3.1 asks validators to support (MUST or
+# RECOMMENDED) but the SHA-1 ones (5, 7): 8 rsa, 10 rsa512, 13 ldns (and
+# most others), 14 p384, 15 ed, 16 ed448
 SECURE = ["ldns.sig.", "ldns3.sig.", "bind.sig.", "ed.sig.", "rsa.sig.",
-          "odz.sig."]
+          "odz.sig.", "knot.sig.", "rsa512.sig.", "p384.sig.", "ed448.sig."]
+# zones with a DNAME (owner dname) to another secure zone
+DNAMES = {"ldns.sig.": "ldns3.sig.", "knot.sig.": "ldns.sig."}
 INSECURE = ["insecure.sig.", "badalg.sig."]
 BROKEN = ["expired.sig.", "future.sig.", "tampered.sig.", "nosig.sig.",
           "nokey.sig.", "nonsec.sig.", "keytrap.sig."]
@@ -105,7 +134,8 @@ def _tag(origin):
 
 
 def zone_text(origin, ns_addr, n, extra=""):
-    """A small zone: SOA, NS ns1, its address, www A/TXT and a wildcard."""
+    """A small zone: SOA, NS ns1, its address, www A/TXT, a wildcard and
+    an empty non-terminal (ent, above host.ent)."""
     return "\n".join([
         "$ORIGIN %s" % origin, "$TTL 3600",
         "@ SOA ns1.%s hostmaster.%s %s" % (origin, origin, SOA_TIMERS),
@@ -114,6 +144,7 @@ def zone_text(origin, ns_addr, n, extra=""):
         "www A 192.0.2.%d" % n,
         'www TXT "%s"' % origin,
         "*.wild A 192.0.2.%d" % n,
+        "host.ent A 192.0.2.%d" % n,
         extra.strip(), ""])
 
 
@@ -158,11 +189,11 @@ def ldns_keys(origin, d, alg="ECDSAP256SHA256", bits=None):
 
 
 def ldns_sign(src, origin, d, keys, nsec3=False, inception=None,
-              expiration=None):
+              expiration=None, iterations=0):
     out = src + ".signed"
     argv = [auth_peers.tool("ldns-signzone"), "-o", origin, "-f", out]
     if nsec3:
-        argv += ["-n", "-t", "0"]
+        argv += ["-n", "-t", str(iterations)]
     if inception:
         argv += ["-i", _stamp(inception)]
     if expiration:
@@ -203,6 +234,69 @@ def oz_sign(oz, src, origin, d):
     with open(out, "w") as f:
         f.write(text)
     return out, ksk + ".key"
+
+
+class KnotSigner(auth_peers.Knot):
+    """knotd serving zones it signs itself: automatic key management
+    (KASP database in its folder), ECDSA P-256, NSEC3 with 0 iterations
+    and no salt (RFC 9276 3.1)."""
+
+    name = "knot-signer"
+
+    def argv(self):
+        d = self.dir
+        conf = os.path.join(d, "knot.conf")
+        lines = [
+            "server:",
+            "  listen: %s@%d" % (self.addr, self.port),
+            "  rundir: \"%s\"" % d,
+            "  pidfile: \"%s\"" % os.path.join(d, "knot.pid"),
+            "  udp-workers: 1",
+            "  tcp-workers: 1",
+            "  background-workers: 1",
+            "control:",
+            "  listen: \"%s\"" % os.path.join(d, "knot.sock"),
+            "log:",
+            "  - target: stderr",
+            "    any: info",
+            "database:",
+            "  storage: \"%s\"" % d,
+            "policy:",
+            "  - id: auto",
+            "    algorithm: ecdsap256sha256",
+            "    nsec3: on",
+            "    nsec3-iterations: 0",
+            "    nsec3-salt-length: 0",
+            "template:",
+            "  - id: default",
+            "    storage: \"%s\"" % d,
+            "    zonefile-sync: -1",
+            "    zonefile-load: whole",
+            "    journal-content: none",
+            "    dnssec-signing: on",
+            "    dnssec-policy: auto",
+            "zone:",
+        ]
+        for origin, path in self.zones:
+            lines += ["  - domain: \"%s\"" % origin,
+                      "    file: \"%s\"" % path]
+        with open(conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        return [auth_peers.tool("knotd"), "-c", conf]
+
+    def ksk_ds(self, origin):
+        """DS text of the KSK (flags 257) the server publishes for
+        origin (it generated the key at start)."""
+        r = auth_peers.query(self.addr, origin, "DNSKEY", do=True,
+                             port=self.port)
+        keys = [rd for rs in r.answer for rd in rs
+                if rs.rdtype == dns.rdatatype.DNSKEY and rd.flags == 257]
+        if len(keys) != 1:
+            raise BuildError("%s on %s serves %d KSKs for %s, expected 1"
+                             "\n--- log ---\n%s" % (self.name, self.addr,
+                                                   len(keys), origin,
+                                                   self.log()))
+        return ds_text(dns.name.from_text(origin), keys[0])
 
 
 def _rr_lines(path):
@@ -374,6 +468,7 @@ class SignedHierarchy:
         self.trust_anchor_ds = None
         self.zone_files = {}
         self.servers = []
+        self.build_seconds = None
 
     def a(self, x, y):
         return "%s.%d.%d" % (self.base, x, y)
@@ -388,13 +483,25 @@ class SignedHierarchy:
     def placement(self):
         a = self.a
         p = {"ldns.sig.": a(2, 1), "ed.sig.": a(2, 1),
+             "p384.sig.": a(2, 1), "rsa512.sig.": a(2, 1),
              "insecure.sig.": a(2, 1), "ldns3.sig.": a(2, 2),
-             "odz.sig.": a(2, 2), "bind.sig.": a(2, 3), "rsa.sig.": a(2, 3)}
+             "odz.sig.": a(2, 2), "ed448.sig.": a(2, 2),
+             "iter.sig.": a(2, 2), "bind.sig.": a(2, 3), "rsa.sig.": a(2, 3),
+             "knot.sig.": a(2, 4)}
         for z in BROKEN + ["badalg.sig."]:
             p[z] = a(3, 1)
         return p
 
     def build(self):
+        """Write and sign every zone; knotd, which signs knot.sig. itself,
+        is started (in the background, while the other zones are signed)
+        and left running."""
+        # leaving the executor waits for knotd's start even on an error,
+        # so that stop() finds it in self.servers
+        with ThreadPoolExecutor(max_workers=1) as ex:
+            self._build(ex)
+
+    def _build(self, ex):
         os.makedirs(self.zdir, exist_ok=True)
         d, a = self.zdir, self.a
         place = self.placement()
@@ -403,26 +510,33 @@ class SignedHierarchy:
         n = iter(range(10, 250))
 
         def text(origin, extra=""):
+            if origin in DNAMES:
+                extra += "\ndname DNAME %s\n" % DNAMES[origin]
             return zone_text(origin, place[origin], next(n), extra)
 
+        # knotd signs knot.sig. itself: start it first, take the DS of
+        # the key it made before sig. is signed
+        z = "knot.sig."
+        self.zone_files[z] = self._src(z, text(z))
+        signer = self._knot_signer(place[z], z)
+        signer_started = ex.submit(signer.start)
+
         # secure zones
-        z = "ldns.sig."
-        keys = ldns_keys(z, d)
-        self.zone_files[z] = ldns_sign(self._src(z, text(z)), z, d, keys)
-        ds[z] = ds_of_keyfile(keys[0] + ".key")
-        z = "ldns3.sig."
-        keys = ldns_keys(z, d)
-        self.zone_files[z] = ldns_sign(self._src(z, text(z)), z, d, keys,
-                                       nsec3=True)
-        ds[z] = ds_of_keyfile(keys[0] + ".key")
-        z = "rsa.sig."
-        keys = ldns_keys(z, d, "RSASHA256", 2048)
-        self.zone_files[z] = ldns_sign(self._src(z, text(z)), z, d, keys)
-        ds[z] = ds_of_keyfile(keys[0] + ".key")
-        z = "ed.sig."
-        self.zone_files[z], k = bind_sign(self._src(z, text(z)), z, d,
-                                          alg="ED25519")
-        ds[z] = ds_of_keyfile(k)
+        for z, alg, bits, nsec3, iters in (
+                ("ldns.sig.", "ECDSAP256SHA256", None, False, 0),
+                ("ldns3.sig.", "ECDSAP256SHA256", None, True, 0),
+                ("rsa.sig.", "RSASHA256", 2048, False, 0),
+                ("rsa512.sig.", "RSASHA512", 2048, False, 0),
+                ("p384.sig.", "ECDSAP384SHA384", None, False, 0),
+                ("iter.sig.", "ECDSAP256SHA256", None, True, ITER_HIGH)):
+            keys = ldns_keys(z, d, alg, bits)
+            self.zone_files[z] = ldns_sign(self._src(z, text(z)), z, d, keys,
+                                           nsec3=nsec3, iterations=iters)
+            ds[z] = ds_of_keyfile(keys[0] + ".key")
+        for z, alg in (("ed.sig.", "ED25519"), ("ed448.sig.", "ED448")):
+            self.zone_files[z], k = bind_sign(self._src(z, text(z)), z, d,
+                                              alg=alg)
+            ds[z] = ds_of_keyfile(k)
         z = "bind.sig."
         self.zone_files[z], k = bind_sign(
             self._src(z, text(z, "unsigned NS ns1.unsigned\n"
@@ -465,6 +579,9 @@ class SignedHierarchy:
             body, ds[z] = fn(z, text(z))
             self.zone_files[z] = self._src(z + "signed", body)
 
+        signer_started.result()
+        ds["knot.sig."] = signer.ksk_ds("knot.sig.")
+
         # sig.: delegations (NS, glue, DS) to every child
         body = []
         for z, addr in sorted(place.items()):
@@ -496,6 +613,17 @@ class SignedHierarchy:
             for name, addr in self.root_hint_list:
                 f.write("%s  3600000  A  %s\n" % (name, addr))
 
+    def _knot_signer(self, addr, origin):
+        """The (not yet started) knotd for origin, already in
+        self.servers so that stop() stops it."""
+        if not auth_peers.port_free(addr):
+            raise hierarchy.StartError("port 53 is already in use on %s"
+                                       % addr)
+        k = KnotSigner(addr, [(origin, self.zone_files[origin])],
+                       workdir=os.path.join(self.dir, "srv-" + addr))
+        self.servers.append(k)
+        return k
+
     def _server_plan(self):
         zf, place = self.zone_files, self.placement()
 
@@ -525,6 +653,7 @@ class SignedHierarchy:
         ]
 
     def start(self):
+        t0 = time.monotonic()
         try:
             self.build()
             plan = self._server_plan()
@@ -532,13 +661,16 @@ class SignedHierarchy:
             if busy:
                 raise hierarchy.StartError(
                     "port 53 is already in use on %s" % ", ".join(busy))
-            for s in plan:
-                s.start()
-                self.servers.append(s)
+            # started side by side: each start waits for a first answer
+            self.servers += plan
+            with ThreadPoolExecutor(max_workers=len(plan)) as ex:
+                for f in [ex.submit(s.start) for s in plan]:
+                    f.result()
         except BaseException:
             self.stop()
             self.cleanup()
             raise
+        self.build_seconds = time.monotonic() - t0
         return self
 
     def stop(self):

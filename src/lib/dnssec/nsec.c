@@ -524,7 +524,8 @@ int od_nsec3_wildcard_nodata(const od_nsec3_set_t *s, const uint8_t *qname,
 	if (!ctx_init(&c, s, res))
 		return 0;
 	const uint8_t *ce = NULL;
-	int ret = closest_encloser(&c, qname, res, &ce, NULL);
+	bool opt_out = false;
+	int ret = closest_encloser(&c, qname, res, &ce, &opt_out);
 	if (ret < 0 || res->verdict != OD_DENIAL_PROVEN)
 		return ret;
 	const od_rr_t *rr;
@@ -537,6 +538,10 @@ int od_nsec3_wildcard_nodata(const od_nsec3_set_t *s, const uint8_t *qname,
 		return 0;
 	}
 	check_types(res, r.bitmap, r.bitmap_len, qtype);
+	/* RFC 5155 §9.2: an Opt-Out span over the next closer name leaves
+	 * the answer proven but not secure. */
+	if (res->verdict == OD_DENIAL_PROVEN && opt_out)
+		verdict(res, OD_DENIAL_INSECURE_OPTOUT, "");
 	return 0;
 }
 
@@ -561,7 +566,12 @@ int od_nsec3_wildcard_answer(const od_nsec3_set_t *s, const uint8_t *qname,
 		return ret;
 	od_nsec3_rdata_t r;
 	if (find(&c, h, true, &r) != NULL)
-		verdict(res, OD_DENIAL_PROVEN, "");
+		/* RFC 5155 §9.2: under Opt-Out the answer is not secure. */
+		verdict(res,
+		        (r.flags & OD_NSEC3_FLAG_OPTOUT)
+		                ? OD_DENIAL_INSECURE_OPTOUT
+		                : OD_DENIAL_PROVEN,
+		        "");
 	else if (find(&c, h, false, &r) != NULL)
 		verdict(res, OD_DENIAL_BOGUS, "next closer name exists");
 	else
@@ -684,6 +694,15 @@ static const uint8_t *nsec_nx(const od_rr_t *rrs, size_t n,
 	const od_rr_t *cv = nsec_cover(rrs, n, qname, zone);
 	if (cv == NULL) {
 		verdict(res, OD_DENIAL_NOT_PROVEN, "no NSEC covers the name");
+		return NULL;
+	}
+	/* A span whose next name is below qname shows that qname is an
+	 * empty non-terminal: it exists (RFC 4035 §3.1.3.2). */
+	const uint8_t *next;
+	if (nsec_fields(cv, &next, &bmlen) != NULL &&
+	    od_name_below(next, qname)) {
+		verdict(res, OD_DENIAL_BOGUS,
+		        "the name is an empty non-terminal");
 		return NULL;
 	}
 	const uint8_t *ce = nsec_encloser(cv, qname, zone);

@@ -197,7 +197,9 @@ int od_nsec3_nodata(const od_nsec3_set_t *s, const uint8_t *qname,
 
 /*!
  * Wildcard NODATA (§8.7): closest encloser proof, and a record matching
- * the wildcard at the closest encloser without qtype and CNAME.
+ * the wildcard at the closest encloser without qtype and CNAME;
+ * INSECURE_OPTOUT when the span over the next closer name has Opt-Out
+ * (§9.2).
  */
 int od_nsec3_wildcard_nodata(const od_nsec3_set_t *s, const uint8_t *qname,
                              uint16_t qtype, od_denial_t *res);
@@ -206,7 +208,8 @@ int od_nsec3_wildcard_nodata(const od_nsec3_set_t *s, const uint8_t *qname,
  * Wildcard answer (§8.8): the answer's RRSIG label count rrsig_labels is
  * below the labels of qname, so it was synthesized from the wildcard at
  * the suffix of qname with rrsig_labels labels; a record must cover the
- * next closer name (the suffix with rrsig_labels + 1 labels).
+ * next closer name (the suffix with rrsig_labels + 1 labels). When that
+ * record has Opt-Out the verdict is INSECURE_OPTOUT (RFC 5155 §9.2).
  */
 int od_nsec3_wildcard_answer(const od_nsec3_set_t *s, const uint8_t *qname,
                              int rrsig_labels, od_denial_t *res);

@@ -307,15 +307,20 @@ static void test_nsec3_proofs(void **state)
 	EXPECT(od_nsec3_insecure_delegation(&s, name("a.example."), RES),
 	       OD_DENIAL_BOGUS);
 
-	/* B.4 Wildcard expansion: a.z.w.example MX from *.w.example */
+	/* B.4 Wildcard expansion: a.z.w.example MX from *.w.example. The
+	 * record covering the next closer name z.w.example has Opt-Out, so
+	 * the expansion is proven but the answer is not secure (§9.2). */
 	q = name("a.z.w.example.");
-	EXPECT(od_nsec3_wildcard_answer(&s, q, 2, RES), OD_DENIAL_PROVEN);
+	EXPECT(od_nsec3_wildcard_answer(&s, q, 2, RES),
+	       OD_DENIAL_INSECURE_OPTOUT);
 	EXPECT(od_nsec3_wildcard_answer(&s, name("x.w.example."), 2, RES),
 	       OD_DENIAL_BOGUS);
 	EXPECT(od_nsec3_wildcard_answer(&s, q, 4, RES), OD_DENIAL_BOGUS);
 
-	/* B.5 Wildcard No Data: a.z.w.example AAAA */
-	EXPECT(od_nsec3_wildcard_nodata(&s, q, 28, RES), OD_DENIAL_PROVEN);
+	/* B.5 Wildcard No Data: a.z.w.example AAAA (Opt-Out over the next
+	 * closer name again: proven, not secure) */
+	EXPECT(od_nsec3_wildcard_nodata(&s, q, 28, RES),
+	       OD_DENIAL_INSECURE_OPTOUT);
 	EXPECT(od_nsec3_wildcard_nodata(&s, q, 15, RES), OD_DENIAL_BOGUS);
 
 	/* B.6 DS Child Zone No Data: example DS */
@@ -460,6 +465,13 @@ static void test_nsec_proofs(void **state)
 	       OD_DENIAL_PROVEN);
 	EXPECT(od_nsec_nxdomain(ns, NSEC_N, name("ai.example."), zone, RES),
 	       OD_DENIAL_BOGUS);
+	/* w.example is an empty non-terminal: the span before it ends
+	 * below it, so it exists */
+	EXPECT(od_nsec_nxdomain(ns, NSEC_N, name("w.example."), zone, RES),
+	       OD_DENIAL_BOGUS);
+	EXPECT(od_nsec_nodata(ns, NSEC_N, name("w.example."), OD_TYPE_A, zone,
+	                      RES),
+	       OD_DENIAL_PROVEN);
 	/* wrong range: only a.example -> ai.example */
 	EXPECT(od_nsec_nxdomain(ns + 1, 1, name("b.example."), zone, RES),
 	       OD_DENIAL_NOT_PROVEN);

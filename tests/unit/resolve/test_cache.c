@@ -3,9 +3,11 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -660,6 +662,553 @@ static void test_walk(void **state)
 	odr_cache_free(c);
 }
 
+static void test_sec_rrset(void **state)
+{
+	(void)state;
+	odr_cache_t *c = new_cache();
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	odr_rrset_t out;
+	struct tset t;
+
+	/* a validated set with its RRSIGs: status and sigs come back */
+	tset_init(&t, "Sec.Example.", OD_TYPE_A, 300, ODR_RANK_SECURE, 2, 10);
+	tset_sig(&t, 300, OD_TYPE_A);
+	tset_sig(&t, 300, OD_TYPE_A);
+	t.set.sec = ODR_SEC_SECURE;
+	assert_int_equal(odr_cache_put(c, &t.set, 100), 0);
+	assert_int_equal(odr_cache_get(c, N("sec.example."), OD_TYPE_A, 150,
+	                               &a.mm, &out),
+	                 0);
+	assert_int_equal(out.sec, ODR_SEC_SECURE);
+	assert_int_equal(out.ede, 0);
+	assert_int_equal(out.rank, ODR_RANK_SECURE);
+	assert_int_equal(out.count, 2);
+	assert_int_equal(out.nsigs, 2);
+	assert_ptr_equal(out.sigs, out.rrs + 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(out.sigs[i].type, OD_TYPE_RRSIG);
+		assert_int_equal(out.sigs[i].rclass, OD_CLASS_IN);
+		assert_int_equal(out.sigs[i].ttl, 250);
+		assert_ptr_equal(out.sigs[i].owner, out.owner);
+		assert_int_equal(out.sigs[i].rdlen, 40);
+		assert_memory_equal(out.sigs[i].rdata, t.sigdata[i], 40);
+	}
+
+	/* bogus and insecure sets keep their Extended DNS Error */
+	tset_init(&t, "bogus.example.", OD_TYPE_AAAA, 300, ODR_RANK_ANSWER, 1,
+	          20);
+	tset_sig(&t, 300, OD_TYPE_AAAA);
+	t.set.sec = ODR_SEC_BOGUS;
+	t.set.ede = 7; /* Signature Expired */
+	assert_int_equal(odr_cache_put(c, &t.set, 100), 0);
+	assert_int_equal(odr_cache_get(c, N("bogus.example."), OD_TYPE_AAAA,
+	                               100, &a.mm, &out),
+	                 0);
+	assert_int_equal(out.sec, ODR_SEC_BOGUS);
+	assert_int_equal(out.ede, 7);
+	assert_int_equal(out.nsigs, 1);
+	assert_memory_equal(out.sigs[0].rdata, t.sigdata[0], 40);
+	tset_init(&t, "insecure.example.", OD_TYPE_TXT, 300, ODR_RANK_ANSWER, 1,
+	          30);
+	t.set.sec = ODR_SEC_INSECURE;
+	t.set.ede = 0xfedc;
+	assert_int_equal(odr_cache_put(c, &t.set, 100), 0);
+	assert_int_equal(odr_cache_get(c, N("insecure.example."), OD_TYPE_TXT,
+	                               100, &a.mm, &out),
+	                 0);
+	assert_int_equal(out.sec, ODR_SEC_INSECURE);
+	assert_int_equal(out.ede, 0xfedc);
+	assert_int_equal(out.nsigs, 0);
+	assert_null(out.sigs);
+
+	/* the status does not rank: a secure set of a lower rank does not
+	   replace, one of the same rank does and brings its status */
+	tset_init(&t, "rank.example.", OD_TYPE_A, 300, ODR_RANK_ANSWER_AA, 1,
+	          40);
+	assert_int_equal(odr_cache_put(c, &t.set, 100), 0);
+	tset_init(&t, "rank.example.", OD_TYPE_A, 300, ODR_RANK_ANSWER, 1, 50);
+	t.set.sec = ODR_SEC_SECURE;
+	assert_int_equal(odr_cache_put(c, &t.set, 101), 1);
+	assert_int_equal(odr_cache_get(c, N("rank.example."), OD_TYPE_A, 102,
+	                               &a.mm, &out),
+	                 0);
+	assert_int_equal(out.sec, ODR_SEC_UNCHECKED);
+	assert_int_equal(out.rrs[0].rdata[0], 40);
+	tset_init(&t, "rank.example.", OD_TYPE_A, 300, ODR_RANK_ANSWER_AA, 1,
+	          60);
+	t.set.sec = ODR_SEC_BOGUS;
+	t.set.ede = 9; /* DNSKEY Missing */
+	assert_int_equal(odr_cache_put(c, &t.set, 103), 0);
+	assert_int_equal(odr_cache_get(c, N("rank.example."), OD_TYPE_A, 104,
+	                               &a.mm, &out),
+	                 0);
+	assert_int_equal(out.sec, ODR_SEC_BOGUS);
+	assert_int_equal(out.ede, 9);
+	assert_int_equal(out.rrs[0].rdata[0], 60);
+	od_arena_deinit(&a);
+	odr_cache_free(c);
+}
+
+/* Proof records under construction: up to 8, owners and RDATA owned. */
+struct tproof {
+	od_rr_t rrs[8];
+	uint8_t owner[8][OD_NAME_MAXLEN];
+	uint8_t rdata[8][600];
+	uint16_t n;
+};
+
+/* Add a record; its RDATA is rdlen octets derived from seed. */
+static void tproof_add(struct tproof *p, const char *owner, uint16_t type,
+                       uint32_t ttl, uint16_t rdlen, uint8_t seed)
+{
+	unsigned i = p->n++;
+	assert_true(i < 8 && rdlen <= sizeof(p->rdata[i]));
+	od_name_copy(p->owner[i], N(owner));
+	for (unsigned j = 0; j < rdlen; j++)
+		p->rdata[i][j] = (uint8_t)(seed * 31 + j);
+	p->rrs[i] = (od_rr_t){ .owner = p->owner[i],
+		               .rdata = rdlen > 0 ? p->rdata[i] : NULL,
+		               .ttl = ttl,
+		               .type = type,
+		               .rclass = OD_CLASS_IN,
+		               .rdlen = rdlen };
+}
+
+/* Proof of an NXDOMAIN for b.example.: SOA RRSIG, two NSECs and their
+   RRSIGs (owners in mixed case, kept as given). */
+static void tproof_nxdomain(struct tproof *p)
+{
+	memset(p, 0, sizeof(*p));
+	tproof_add(p, "Example.", OD_TYPE_RRSIG, 3600, 90, 1);
+	tproof_add(p, "a.Example.", OD_TYPE_NSEC, 300, 20, 2);
+	tproof_add(p, "a.Example.", OD_TYPE_RRSIG, 300, 90, 3);
+	tproof_add(p, "Example.", OD_TYPE_NSEC, 0, 25, 4);
+	tproof_add(p, "Example.", OD_TYPE_RRSIG, 0, 90, 5);
+}
+
+/* The proof came back intact, with TTLs min(stored, ttl), at least 1. */
+static void check_proof(const odr_neg_t *out, const struct tproof *p,
+                        uint32_t ttl)
+{
+	assert_int_equal(out->nproof, p->n);
+	assert_non_null(out->proof);
+	assert_int_equal((uintptr_t)out->proof % _Alignof(od_rr_t), 0);
+	for (unsigned i = 0; i < p->n; i++) {
+		const od_rr_t *r = &out->proof[i], *w = &p->rrs[i];
+		assert_int_equal(od_name_len(r->owner), od_name_len(w->owner));
+		assert_memory_equal(r->owner, w->owner, od_name_len(w->owner));
+		assert_int_equal(r->type, w->type);
+		assert_int_equal(r->rclass, OD_CLASS_IN);
+		uint32_t want = w->ttl < ttl ? w->ttl : ttl;
+		assert_int_equal(r->ttl, want > 0 ? want : 1);
+		assert_int_equal(r->rdlen, w->rdlen);
+		if (w->rdlen > 0)
+			assert_memory_equal(r->rdata, w->rdata, w->rdlen);
+	}
+}
+
+/* An allocator that remembers its one live block. */
+struct one_mm {
+	od_mm_t mm;
+	int allocs, frees;
+	uint8_t *block;
+	size_t len;
+};
+
+static void *one_alloc(void *ctx, size_t len)
+{
+	struct one_mm *m = ctx;
+	m->allocs++;
+	m->block = malloc(len);
+	m->len = len;
+	return m->block;
+}
+
+static void one_free(void *ctx, void *ptr)
+{
+	struct one_mm *m = ctx;
+	assert_ptr_equal(ptr, m->block);
+	m->frees++;
+	free(ptr);
+}
+
+static bool in_block(const struct one_mm *m, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	return b >= m->block && b + len <= m->block + m->len;
+}
+
+static void test_neg_proof(void **state)
+{
+	(void)state;
+	odr_cache_t *c = new_cache();
+	uint8_t zone[OD_NAME_MAXLEN];
+	od_name_copy(zone, N("example."));
+	struct tproof p;
+	tproof_nxdomain(&p);
+
+	/* NXDOMAIN with its proof, stored at 1000 for 600 s */
+	odr_neg_t neg = make_neg(3, zone, 600, ODR_RANK_SECURE);
+	neg.sec = ODR_SEC_SECURE;
+	neg.vflags = 0xa5;
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   1000),
+	                 0);
+
+	/* one allocation holds everything and one free releases it */
+	struct one_mm m = { .mm = { .alloc = one_alloc, .free = one_free } };
+	m.mm.ctx = &m;
+	odr_neg_t out;
+	assert_int_equal(odr_cache_get_neg(c, N("x.b.example."), OD_TYPE_MX,
+	                                   1100, &m.mm, &out),
+	                 0);
+	assert_int_equal(m.allocs, 1);
+	assert_ptr_equal(out.zone, m.block);
+	assert_int_equal(out.rcode, 3);
+	assert_int_equal(out.ttl, 500);
+	assert_int_equal(out.rank, ODR_RANK_SECURE);
+	assert_int_equal(out.sec, ODR_SEC_SECURE);
+	assert_int_equal(out.vflags, 0xa5);
+	assert_int_equal(out.ede, 0);
+	assert_true(od_name_equal(out.zone, zone));
+	assert_memory_equal(out.soa, SOA_RDATA, sizeof(SOA_RDATA));
+	/* 3600 is capped to the remaining 500, 300 stays, 0 becomes 1 */
+	check_proof(&out, &p, 500);
+	assert_int_equal(out.proof[0].ttl, 500);
+	assert_int_equal(out.proof[1].ttl, 300);
+	assert_int_equal(out.proof[3].ttl, 1);
+	assert_true(in_block(&m, out.proof, p.n * sizeof(od_rr_t)));
+	for (unsigned i = 0; i < p.n; i++) {
+		assert_true(in_block(&m, out.proof[i].owner,
+		                     od_name_len(out.proof[i].owner)));
+		assert_true(
+		        in_block(&m, out.proof[i].rdata, out.proof[i].rdlen));
+	}
+	od_mm_free(&m.mm, (void *)out.zone);
+	assert_int_equal(m.frees, 1);
+
+	/* later, every proof TTL is capped by the entry's remaining TTL */
+	assert_int_equal(odr_cache_get_neg(c, N("b.example."), OD_TYPE_A, 1450,
+	                                   NULL, &out),
+	                 0);
+	assert_int_equal(out.ttl, 150);
+	check_proof(&out, &p, 150);
+	assert_int_equal(out.proof[1].ttl, 150);
+	od_mm_free(NULL, (void *)out.zone);
+	assert_int_equal(odr_cache_get_neg(c, N("b.example."), OD_TYPE_A, 1599,
+	                                   NULL, &out),
+	                 0);
+	check_proof(&out, &p, 1);
+	od_mm_free(NULL, (void *)out.zone);
+
+	/* NODATA with NSEC3 records, bogus, with its EDE; in an arena */
+	struct tproof q;
+	memset(&q, 0, sizeof(q));
+	tproof_add(&q, "example.", OD_TYPE_RRSIG, 900, 100, 6);
+	tproof_add(&q, "0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TOM.example.",
+	           OD_TYPE_NSEC3, 900, 40, 7);
+	tproof_add(&q, "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom.example.",
+	           OD_TYPE_RRSIG, 900, 100, 8);
+	tproof_add(&q, "empty.example.", OD_TYPE_NSEC, 60, 0, 9);
+	neg = make_neg(0, zone, 300, ODR_RANK_AUTH_AA);
+	neg.sec = ODR_SEC_BOGUS;
+	neg.vflags = 3;
+	neg.ede = 6; /* DNSSEC Bogus */
+	neg.proof = q.rrs;
+	neg.nproof = q.n;
+	assert_int_equal(odr_cache_put_neg(c, N("Www.Example."), OD_TYPE_AAAA,
+	                                   &neg, 1000),
+	                 0);
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	assert_int_equal(odr_cache_get_neg(c, N("www.example."), OD_TYPE_AAAA,
+	                                   1010, &a.mm, &out),
+	                 0);
+	assert_int_equal(out.rcode, 0);
+	assert_int_equal(out.ttl, 290);
+	assert_int_equal(out.sec, ODR_SEC_BOGUS);
+	assert_int_equal(out.vflags, 3);
+	assert_int_equal(out.ede, 6);
+	check_proof(&out, &q, 290);
+	assert_int_equal(out.proof[3].rdlen, 0);
+	/* the copy outlives the entry */
+	assert_int_equal(odr_cache_flush(c, N("example."), true), 2);
+	check_proof(&out, &q, 290);
+	od_mm_free(&a.mm, (void *)out.zone);
+	od_arena_deinit(&a);
+
+	/* without a proof: none comes back */
+	neg = make_neg(0, zone, 300, ODR_RANK_AUTH_AA);
+	assert_int_equal(
+	        odr_cache_put_neg(c, N("n.example."), OD_TYPE_A, &neg, 0), 0);
+	assert_int_equal(odr_cache_get_neg(c, N("n.example."), OD_TYPE_A, 0,
+	                                   NULL, &out),
+	                 0);
+	assert_int_equal(out.nproof, 0);
+	assert_null(out.proof);
+	assert_int_equal(out.sec, ODR_SEC_UNCHECKED);
+	od_mm_free(NULL, (void *)out.zone);
+	odr_cache_free(c);
+}
+
+static void test_neg_proof_replace(void **state)
+{
+	(void)state;
+	odr_cache_t *c = new_cache();
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	odr_neg_t out;
+	uint8_t zone[OD_NAME_MAXLEN];
+	od_name_copy(zone, N("example."));
+	struct tproof p, q;
+	tproof_nxdomain(&p);
+	memset(&q, 0, sizeof(q));
+	tproof_add(&q, "b.example.", OD_TYPE_NSEC, 600, 30, 11);
+	tproof_add(&q, "b.example.", OD_TYPE_RRSIG, 600, 80, 12);
+
+	odr_neg_t neg = make_neg(3, zone, 600, ODR_RANK_AUTH_AA);
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	neg.sec = ODR_SEC_INSECURE;
+	assert_int_equal(
+	        odr_cache_put_neg(c, N("c.example."), OD_TYPE_A, &neg, 0), 0);
+	/* a newer answer of the same rank replaces it, proof and all */
+	neg = make_neg(3, zone, 600, ODR_RANK_AUTH_AA);
+	neg.proof = q.rrs;
+	neg.nproof = q.n;
+	neg.sec = ODR_SEC_SECURE;
+	assert_int_equal(
+	        odr_cache_put_neg(c, N("c.example."), OD_TYPE_A, &neg, 10), 0);
+	assert_int_equal(odr_cache_get_neg(c, N("c.example."), OD_TYPE_A, 20,
+	                                   &a.mm, &out),
+	                 0);
+	assert_int_equal(out.sec, ODR_SEC_SECURE);
+	check_proof(&out, &q, 590);
+	/* a lower rank does not, whatever its status */
+	neg = make_neg(3, zone, 600, ODR_RANK_AUTHORITY);
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	neg.sec = ODR_SEC_SECURE;
+	assert_int_equal(
+	        odr_cache_put_neg(c, N("c.example."), OD_TYPE_A, &neg, 30), 1);
+	assert_int_equal(odr_cache_get_neg(c, N("c.example."), OD_TYPE_A, 40,
+	                                   &a.mm, &out),
+	                 0);
+	check_proof(&out, &q, 570);
+
+	/* a NODATA with proof replaces an RRset; then an RRset replaces it */
+	struct tset t;
+	tset_init(&t, "d.example.", OD_TYPE_A, 300, ODR_RANK_ANSWER_AA, 1, 5);
+	assert_int_equal(odr_cache_put(c, &t.set, 0), 0);
+	neg = make_neg(0, zone, 300, ODR_RANK_ANSWER_AA);
+	neg.proof = q.rrs;
+	neg.nproof = q.n;
+	assert_int_equal(
+	        odr_cache_put_neg(c, N("d.example."), OD_TYPE_A, &neg, 1), 0);
+	assert_int_equal(odr_cache_get_neg(c, N("d.example."), OD_TYPE_A, 2,
+	                                   &a.mm, &out),
+	                 0);
+	check_proof(&out, &q, 299);
+	assert_int_equal(odr_cache_put(c, &t.set, 3), 0);
+	assert_int_equal(odr_cache_get_neg(c, N("d.example."), OD_TYPE_A, 4,
+	                                   &a.mm, &out),
+	                 1);
+	assert_int_equal(first_octet(c, "d.example.", OD_TYPE_A, 4), 5);
+	odr_cache_stats_t st;
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.entries, 2);
+	od_arena_deinit(&a);
+	odr_cache_free(c);
+}
+
+static void test_neg_proof_bad(void **state)
+{
+	(void)state;
+	odr_cache_t *c = new_cache();
+	uint8_t zone[OD_NAME_MAXLEN];
+	od_name_copy(zone, N("example."));
+	struct tproof p;
+	odr_neg_t neg;
+
+	/* a label over 63 octets, in an otherwise good proof */
+	tproof_nxdomain(&p);
+	p.owner[2][0] = 70;
+	neg = make_neg(3, zone, 600, ODR_RANK_AUTH_AA);
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   0),
+	                 OD_EINVAL);
+	/* a compression pointer */
+	tproof_nxdomain(&p);
+	p.owner[1][2] = 0xc0;
+	p.owner[1][0] = 1;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   0),
+	                 OD_EINVAL);
+	/* a name over 255 octets: five labels of 63 without the root */
+	tproof_nxdomain(&p);
+	memset(p.owner[4], 63, sizeof(p.owner[4]));
+	for (unsigned i = 0; i < 4; i++)
+		memset(p.owner[4] + 1 + 64 * i, 'a', 63);
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   0),
+	                 OD_EINVAL);
+	/* no owner; RDATA missing; records missing */
+	tproof_nxdomain(&p);
+	p.rrs[0].owner = NULL;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   0),
+	                 OD_EINVAL);
+	tproof_nxdomain(&p);
+	p.rrs[3].rdata = NULL;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   0),
+	                 OD_EINVAL);
+	neg.proof = NULL;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   0),
+	                 OD_EINVAL);
+	/* checked even when the TTL means nothing would be stored */
+	tproof_nxdomain(&p);
+	p.owner[0][0] = 64;
+	neg = make_neg(3, zone, 0, ODR_RANK_AUTH_AA);
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), OD_TYPE_A, &neg,
+	                                   0),
+	                 OD_EINVAL);
+	odr_cache_stats_t st;
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	assert_int_equal(st.bytes, 0);
+	odr_cache_free(c);
+}
+
+struct sec_walk {
+	int sets, negs;
+	const struct tproof *p;
+};
+
+static int sec_walk_cb(const odr_rrset_t *set, const odr_neg_t *neg,
+                       const uint8_t *qname, uint16_t qtype, void *ctx)
+{
+	struct sec_walk *w = ctx;
+	(void)qname;
+	(void)qtype;
+	if (set != NULL) {
+		assert_int_equal(set->sec, ODR_SEC_SECURE);
+		assert_int_equal(set->ede, 3);
+		assert_int_equal(set->nsigs, 1);
+		assert_int_equal(set->sigs[0].type, OD_TYPE_RRSIG);
+		w->sets++;
+	} else {
+		assert_int_equal(neg->sec, ODR_SEC_INSECURE);
+		assert_int_equal(neg->vflags, 0x81);
+		assert_int_equal(neg->ede, 12);
+		/* stored at 0 for 600 s, walked at 500 */
+		check_proof(neg, w->p, 100);
+		w->negs++;
+	}
+	return 0;
+}
+
+static void test_walk_sec(void **state)
+{
+	(void)state;
+	odr_cache_t *c = new_cache();
+	struct tset t;
+	tset_init(&t, "s.example.", OD_TYPE_A, 1000, ODR_RANK_SECURE, 1, 1);
+	tset_sig(&t, 1000, OD_TYPE_A);
+	t.set.sec = ODR_SEC_SECURE;
+	t.set.ede = 3; /* Stale Answer, as the validator might say */
+	assert_int_equal(odr_cache_put(c, &t.set, 0), 0);
+	uint8_t zone[OD_NAME_MAXLEN];
+	od_name_copy(zone, N("example."));
+	struct tproof p;
+	tproof_nxdomain(&p);
+	odr_neg_t neg = make_neg(3, zone, 600, ODR_RANK_AUTH_AA);
+	neg.sec = ODR_SEC_INSECURE;
+	neg.vflags = 0x81;
+	neg.ede = 12; /* NSEC Missing */
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	assert_int_equal(odr_cache_put_neg(c, N("nx.example."), 0, &neg, 0), 0);
+	struct sec_walk w = { .p = &p };
+	assert_int_equal(odr_cache_walk(c, sec_walk_cb, &w, 500), 0);
+	assert_int_equal(w.sets, 1);
+	assert_int_equal(w.negs, 1);
+	odr_cache_free(c);
+}
+
+static void test_neg_proof_memory(void **state)
+{
+	(void)state;
+	odr_cache_t *c = new_cache();
+	uint8_t zone[OD_NAME_MAXLEN];
+	od_name_copy(zone, N("example."));
+	odr_cache_stats_t st;
+
+	/* the same answer with and without a proof */
+	odr_neg_t neg = make_neg(3, zone, 600, ODR_RANK_AUTH_AA);
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), 0, &neg, 0), 0);
+	odr_cache_stats(c, &st);
+	size_t bare = st.bytes;
+	assert_int_equal(odr_cache_flush(c, N("b.example."), false), 1);
+	struct tproof p;
+	tproof_nxdomain(&p);
+	size_t proof_len = 0;
+	for (unsigned i = 0; i < p.n; i++)
+		proof_len += od_name_len(p.rrs[i].owner) + p.rrs[i].rdlen;
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), 0, &neg, 0), 0);
+	odr_cache_stats(c, &st);
+	assert_true(st.bytes >= bare + proof_len);
+	/* replaced by a smaller proof, the account shrinks */
+	size_t big = st.bytes;
+	neg.nproof = 1;
+	assert_int_equal(odr_cache_put_neg(c, N("b.example."), 0, &neg, 1), 0);
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.entries, 1);
+	assert_true(st.bytes < big);
+	assert_true(st.bytes >=
+	            bare + od_name_len(p.rrs[0].owner) + p.rrs[0].rdlen);
+	odr_cache_free(c);
+
+	/* the budget holds proofs too: big proofs evict */
+	const size_t budget = 4096;
+	odr_cache_conf_t conf = { .shards = 1, .max_bytes = budget };
+	c = odr_cache_new(&conf);
+	assert_non_null(c);
+	memset(&p, 0, sizeof(p));
+	tproof_add(&p, "a.example.", OD_TYPE_NSEC, 600, 600, 1);
+	tproof_add(&p, "a.example.", OD_TYPE_RRSIG, 600, 600, 2);
+	neg = make_neg(3, zone, 600, ODR_RANK_AUTH_AA);
+	neg.proof = p.rrs;
+	neg.nproof = p.n;
+	char name[32];
+	for (int i = 0; i < 8; i++) {
+		snprintf(name, sizeof(name), "n%d.example.", i);
+		assert_int_equal(odr_cache_put_neg(c, N(name), 0, &neg, 0), 0);
+		odr_cache_stats(c, &st);
+		assert_true(st.bytes <= budget);
+	}
+	assert_true(st.evictions > 0);
+	assert_true(st.entries < 4);
+	/* a proof alone larger than the shard's budget is refused */
+	for (unsigned i = 0; i < 6; i++)
+		tproof_add(&p, "a.example.", OD_TYPE_NSEC3, 600, 600,
+		           (uint8_t)i);
+	neg.nproof = p.n;
+	assert_int_equal(odr_cache_put_neg(c, N("huge.example."), 0, &neg, 0),
+	                 OD_ELIMIT);
+	odr_cache_free(c);
+}
+
 static void test_conf_and_bad_input(void **state)
 {
 	(void)state;
@@ -899,6 +1448,12 @@ int main(void)
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_sec_rrset),
+		cmocka_unit_test(test_neg_proof),
+		cmocka_unit_test(test_neg_proof_replace),
+		cmocka_unit_test(test_neg_proof_bad),
+		cmocka_unit_test(test_walk_sec),
+		cmocka_unit_test(test_neg_proof_memory),
 		cmocka_unit_test(test_conf_and_bad_input),
 		cmocka_unit_test(test_concurrent),
 	};
