@@ -204,6 +204,9 @@ struct odr_req {
 	size_t nkeys, capkeys;
 	struct odr_val *val; /*!< the validator's memory (validate.c) */
 	uint64_t val_now_ms; /*!< clock of the running validation */
+	uint32_t val_left;   /*!< seconds the last verifying RRSIG has
+	                          left; val_left_min: lowest since reset */
+	uint32_t val_left_min;
 };
 
 /*! Consume input for layers: the parsed answer, or a failure. */

@@ -393,13 +393,17 @@ static int verify(odr_req_t *r, const od_rr_t *rrs, size_t n,
 	int res = od_rrsig_verify_set(&set, sg, nsigs, &ks, (uint64_t)r->wall,
 	                              &r->limits, &r->arena.mm, &m);
 	if (res == OD_RRSIG_VALID) {
-		if (labels != NULL) {
-			od_rrsig_t p;
-			*labels = od_rrsig_parse(&p, sg[m.sig].data,
-			                         sg[m.sig].len) == 0
-			                  ? p.labels
-			                  : 255;
-		}
+		od_rrsig_t p;
+		bool ok = od_rrsig_parse(&p, sg[m.sig].data, sg[m.sig].len) ==
+		          0;
+		if (labels != NULL)
+			*labels = ok ? p.labels : 255;
+		/* RFC 4035 §5.3.3: validated data lives no longer than the
+		 * signature that vouches for it. */
+		uint32_t left = ok ? p.expiration - (uint32_t)r->wall : 0;
+		r->val_left = left < 0x80000000u ? left : 0;
+		if (r->val_left < r->val_left_min)
+			r->val_left_min = r->val_left;
 		return V_SECURE;
 	}
 	if (res == OD_ELIMIT) {
@@ -418,6 +422,20 @@ static int verify(odr_req_t *r, const od_rr_t *rrs, size_t n,
 	                ntext(&a, rrs[0].owner), tname(rrs[0].type),
 	                ntext(&z, k->zone)));
 	return V_BOGUS;
+}
+
+/* Lower the TTL of records to at most left seconds. */
+static void cap_ttl(od_rr_t *rrs, size_t n, uint32_t left)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rrs[i].ttl > left)
+			rrs[i].ttl = left;
+}
+
+static void cap_group(odr_group_t *g, uint32_t left)
+{
+	cap_ttl(g->rrs, g->n, left);
+	cap_ttl(g->sigs, g->nsigs, left);
 }
 
 /* Key sets. */
@@ -658,6 +676,7 @@ static int zone_keys(odr_req_t *r, odr_task_t *t, const uint8_t *zone,
 		                now_ms);
 		return V_BOGUS;
 	}
+	cap_group(&d.set, r->val_left);
 	odr_store_group(r, &d.set, ODR_SEC_SECURE, 0, now_ms);
 	if (anchor)
 		ta_report(r, zone, &d.set);
@@ -902,6 +921,7 @@ static int chain(odr_req_t *r, odr_task_t *t, const uint8_t *target,
 					res = V_BOGUS;
 					goto out;
 				}
+				cap_group(&d.set, r->val_left);
 				odr_store_group(r, &d.set, ODR_SEC_SECURE, 0,
 				                now_ms);
 			}
@@ -1166,6 +1186,7 @@ static int group(odr_req_t *r, odr_task_t *t, odr_group_t *g, uint64_t now_ms,
 	if (verify(r, g->rrs, g->n, g->sigs, g->nsigs, k, &labels, o) !=
 	    V_SECURE)
 		return V_BOGUS;
+	cap_group(g, r->val_left);
 	int ol = od_name_labels(g->rrs[0].owner);
 	if (od_name_is_wildcard(g->rrs[0].owner))
 		ol--;
@@ -1207,6 +1228,7 @@ static int negative(odr_req_t *r, odr_task_t *t, uint64_t now_ms, vout_t *o)
 		                ntext(&a, t->qname), ntext(&z, k->zone)));
 		return V_BOGUS;
 	}
+	r->val_left_min = UINT32_MAX;
 	if (verify(r, t->soa.rrs, t->soa.n, t->soa_sigs.rrs, t->soa_sigs.n, k,
 	           NULL, o) != V_SECURE)
 		return V_BOGUS;
@@ -1227,6 +1249,8 @@ static int negative(odr_req_t *r, odr_task_t *t, uint64_t now_ms, vout_t *o)
 		                ntext(&z, k->zone)));
 		return V_BOGUS;
 	}
+	/* The denial lives no longer than the signatures proving it. */
+	cap_ttl(t->soa.rrs, t->soa.n, r->val_left_min);
 	od_denial_t dn = { OD_DENIAL_NOT_PROVEN, "" };
 	int rc;
 	if (any_nsec3(recs, nrec)) {

@@ -557,11 +557,13 @@ def onedot_path(build_dir):
 class Onedot(Resolver):
     name = "onedot"
 
-    def __init__(self, binary, *a, trust_anchor=None, **kw):
+    def __init__(self, binary, *a, trust_anchor=None, extra=(), **kw):
         """trust_anchor: a file of DS/DNSKEY records for the root of the
-        hierarchy (the signed hierarchy's), or None."""
+        hierarchy (the signed hierarchy's), or None. extra: more command
+        line arguments."""
         self.binary = os.path.abspath(binary)
         self.trust_anchor = trust_anchor
+        self.extra = list(extra)
         super().__init__(*a, **kw)
 
     def argv(self):
@@ -576,4 +578,4 @@ class Onedot(Resolver):
             # an unsigned hierarchy: the built-in root keys would make
             # every answer bogus
             argv.append("--no-dnssec")
-        return argv
+        return argv + self.extra
