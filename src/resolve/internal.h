@@ -88,8 +88,10 @@ typedef struct odr_group {
 	uint8_t rank;  /*!< odr_rank_t it was (or would be) cached at */
 	uint8_t sec;   /*!< odr_sec_t: known (cache) or found (validator) */
 	uint16_t ede;  /*!< with sec BOGUS or INSECURE: why (from cache) */
-	bool synth;    /*!< a CNAME synthesized from the DNAME before it */
-	bool wild;     /*!< validated as a wildcard expansion */
+	const uint8_t *zone; /*!< the zone whose servers gave it (NULL:
+	                          from cache) */
+	bool synth; /*!< a CNAME synthesized from the DNAME before it */
+	bool wild;  /*!< validated as a wildcard expansion */
 } odr_group_t;
 
 /*! A DS or DNSKEY fetch of the validator and what it brought. */

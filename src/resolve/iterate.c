@@ -273,6 +273,7 @@ static bool add_group(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 		return false;
 	odr_group_t *grp = odr_task_last(t);
 	grp->rank = (uint8_t)rank;
+	grp->zone = t->cut->name;
 	if (r->dnssec_ok && g[0].type != OD_TYPE_ANY)
 		grp->sigs = collect_sigs(r, p, OD_ANSWER, g[0].owner, g[0].type,
 		                         &grp->nsigs);

@@ -734,6 +734,8 @@ static int proof_records(odr_req_t *r, const od_rr_t *proof, size_t n,
 				sigs[nsig++] = proof[j];
 		if (verify(r, set, ns, sigs, nsig, k, NULL, o) != V_SECURE)
 			return V_BOGUS;
+		cap_ttl(set, ns, r->val_left);
+		cap_ttl(sigs, nsig, r->val_left);
 		for (size_t j = 0; j < ns; j++) {
 			(*out)[(*nout)++] = set[j];
 			/* RFC 8198: proven records serve later queries. */
@@ -1171,6 +1173,15 @@ static int group(odr_req_t *r, odr_task_t *t, odr_group_t *g, uint64_t now_ms,
 		                tname(g->rrs[0].type), ntext(&z, k->zone)));
 		return V_BOGUS;
 	}
+	/* RFC 4035 §5.3.1: the signer is the zone holding the RRset; a
+	 * signer above the zone whose servers answered would let a parent
+	 * speak for a delegated child. */
+	if (g->zone != NULL && !od_name_in(signer, g->zone)) {
+		*o = out_of(V_BOGUS, OD_EDE_BOGUS,
+		            fmt(r, "RRSIG signer %s is above the zone %s",
+		                ntext(&a, signer), ntext(&z, g->zone)));
+		return V_BOGUS;
+	}
 	res = chain(r, t, signer, now_ms, &k, o);
 	if (res != V_SECURE)
 		return res;
@@ -1232,6 +1243,7 @@ static int negative(odr_req_t *r, odr_task_t *t, uint64_t now_ms, vout_t *o)
 	if (verify(r, t->soa.rrs, t->soa.n, t->soa_sigs.rrs, t->soa_sigs.n, k,
 	           NULL, o) != V_SECURE)
 		return V_BOGUS;
+	cap_ttl(t->soa.rrs, t->soa.n, r->val_left);
 	if (r->env->aggr != NULL)
 		(void)odr_aggr_put_soa(r->env->aggr, k->zone, &t->soa.rrs[0],
 		                       t->soa_sigs.rrs, t->soa_sigs.n,
@@ -1377,6 +1389,9 @@ static int sentinel(const odr_req_t *r, const uint8_t *qname)
 	return in != want_in;
 }
 
+static odr_state_t attach_wildcard_proof(odr_req_t *r, odr_task_t *t,
+                                         const odr_group_t *g);
+
 odr_state_t odr_val_step(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 {
 	vout_t all = out_of(V_SECURE, -1, NULL);
@@ -1397,6 +1412,10 @@ odr_state_t odr_val_step(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 			                     : NULL);
 			if (g->sec == ODR_SEC_INSECURE && g->ede == 0)
 				one.ede = -1;
+			/* A wildcard answer from the cache goes to DO
+			 * clients with its proof (RFC 4035 §3.1.3.3). */
+			if (g->sec == ODR_SEC_SECURE && r->client_do)
+				(void)attach_wildcard_proof(r, t, g);
 		} else {
 			int res = group(r, t, g, now_ms, &one);
 			if (res == V_NEED)
@@ -1694,4 +1713,46 @@ fallback:
 	r->hash_budget = budget;
 	t->nans = 0;
 	return ODR_PRODUCE;
+}
+
+/* The NSEC/NSEC3 record that proves a cached wildcard expansion, from the
+ * index (the cache keeps RRsets without the authority section they came
+ * with). Nothing is added when the index has no such record. */
+static odr_state_t attach_wildcard_proof(odr_req_t *r, odr_task_t *t,
+                                         const odr_group_t *g)
+{
+	odr_aggr_t *a = r->env->aggr;
+	const uint8_t *owner = g->rrs[0].owner;
+	if (a == NULL || g->nsigs == 0)
+		return ODR_DONE;
+	od_rrsig_t p;
+	if (od_rrsig_parse(&p, g->sigs[0].rdata, g->sigs[0].rdlen) != 0)
+		return ODR_DONE;
+	int ol = od_name_labels(owner);
+	if (p.labels >= ol || od_name_is_wildcard(owner))
+		return ODR_DONE;
+	uint64_t now = odr_now_s(r->val_now_ms);
+	synth_t s;
+	memset(&s, 0, sizeof(s));
+	s.ttl = UINT32_MAX;
+	if (odr_aggr_zone(a, owner, now, &r->arena.mm, &s.z) != 0 ||
+	    !od_name_equal(s.z.zone, p.signer))
+		return ODR_DONE;
+	s.cap = 1;
+	s.capsig = 8;
+	s.recs = od_mm_alloc(&r->arena.mm, s.cap * sizeof(*s.recs));
+	s.sigs = od_mm_alloc(&r->arena.mm, s.capsig * sizeof(*s.sigs));
+	if (s.recs == NULL || s.sigs == NULL)
+		return ODR_DONE;
+	/* NSEC: the span over the owner; NSEC3: over the next closer. */
+	const uint8_t *n = s.z.nsec3 ? od_name_suffix(owner, p.labels + 1)
+	                             : owner;
+	if (synth_find(r, &s, n, now) < 0 || s.nrec == 0 ||
+	    !odr_task_auth_room(r, t))
+		return ODR_DONE;
+	for (size_t i = 0; i < s.nrec && t->nauth < ODR_MAX_AUTH; i++)
+		t->auth[t->nauth++] = s.recs[i];
+	for (size_t i = 0; i < s.nsig && t->nauth < ODR_MAX_AUTH; i++)
+		t->auth[t->nauth++] = s.sigs[i];
+	return ODR_DONE;
 }

@@ -12,18 +12,24 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "lib/dnssec/key.h"
 #include "lib/error.h"
 #include "lib/mm.h"
 #include "lib/pkt.h"
+#include "lib/rdata.h"
 #include "lib/rrtype.h"
+#include "resolve/aggr.h"
 #include "resolve/cache.h"
 #include "resolve/infra.h"
 #include "resolve/resolve.h"
+#include "resolve/ta.h"
 #include "rpl.h"
 
 /* An engine that sends more than this for one client query is looping. */
@@ -32,6 +38,18 @@
 #define RTT_MS 10
 /* Where the fake clock starts (any non-zero point of a monotonic clock). */
 #define CLOCK_START_MS 1000000000ull
+/* The wall clock at the start when val-override-date is not given:
+ * 2024-01-01 00:00:00 UTC (runs stay deterministic). */
+#define WALL_START_DEFAULT 1704067200
+
+/* One published trust snapshot; all are kept to the end of the run, as
+ * a request may still hold an older one (resolve.h). */
+typedef struct snap {
+	odr_trust_t trust;
+	odr_anchor_t *anchors; /*!< owned, with their zone and RDATA */
+	odr_nta_t *ntas;       /*!< owned, zones point into the scenario */
+	struct snap *next;
+} snap_t;
 
 /* One upstream query the engine sent. */
 typedef struct upq_log {
@@ -55,6 +73,15 @@ typedef struct run {
 	size_t nlog;
 	int verbose; /*!< 1: traffic, 2: also every scripted reply */
 	bool failed;
+	odr_req_info_t info; /*!< of the last client query */
+	/* DNSSEC */
+	snap_t *snaps;       /*!< owned: every snapshot published, newest
+	                          first */
+	odr_ta_t *ta;        /*!< owned: RFC 5011 store (trust-anchor-5011) */
+	char tmpdir[64];     /*!< state files live here ("" : none yet) */
+	char state_path[96]; /*!< the state file */
+	bool ta_error;       /*!< an RFC 5011 update or save failed */
+	char ta_why[512];
 } run_t;
 
 static uint32_t rng_next(void *ctx)
@@ -302,6 +329,408 @@ static int exchange(run_t *r, const rpl_step_t *step, odr_req_t *req,
 	return 0;
 }
 
+/* The scenario's wall clock: val-override-date plus the fake clock's
+ * time since the start, so TIME_PASSES moves it. */
+static int64_t wall_now(const run_t *r)
+{
+	int64_t start = r->s->have_date ? r->s->date : WALL_START_DEFAULT;
+	return start + (int64_t)((r->now_ms - CLOCK_START_MS) / 1000);
+}
+
+static int64_t wall_cb(void *ctx)
+{
+	return wall_now(ctx);
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+	if (p == NULL) {
+		fprintf(stderr, "replay: out of memory\n");
+		exit(2);
+	}
+	return p;
+}
+
+static void *xdup(const void *src, size_t n)
+{
+	void *p = xmalloc(n);
+	memcpy(p, src, n);
+	return p;
+}
+
+/* Anchors of one snapshot: the configured ones, or the RFC 5011 store's
+ * trusted keys (Valid and Missing). */
+static size_t snap_anchors(const run_t *r, odr_anchor_t **out)
+{
+	const rpl_scenario_t *s = r->s;
+	if (r->ta == NULL) {
+		*out = xmalloc(s->anchors.n * sizeof(**out));
+		for (size_t i = 0; i < s->anchors.n; i++) {
+			const od_rr_t *rr = &s->anchors.v[i];
+			(*out)[i].zone =
+			        xdup(rr->owner, od_name_len(rr->owner));
+			(*out)[i].type = rr->type;
+			(*out)[i].rdata = xdup(rr->rdata, rr->rdlen);
+			(*out)[i].rdlen = rr->rdlen;
+		}
+		return s->anchors.n;
+	}
+	size_t n = 0, cap = 0;
+	*out = NULL;
+	const uint8_t *zone;
+	for (size_t z = 0; odr_ta_zone(r->ta, z, &zone) > z; z++) {
+		const odr_ta_key_t *k[64];
+		size_t nk = odr_ta_trusted(r->ta, zone, k, 64);
+		if (nk > 64)
+			nk = 64;
+		for (size_t i = 0; i < nk; i++) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 8;
+				odr_anchor_t *v = xmalloc(cap * sizeof(*v));
+				if (n)
+					memcpy(v, *out, n * sizeof(*v));
+				free(*out);
+				*out = v;
+			}
+			(*out)[n].zone = xdup(zone, od_name_len(zone));
+			(*out)[n].type = k[i]->type;
+			(*out)[n].rdata = xdup(k[i]->rdata, k[i]->rdlen);
+			(*out)[n].rdlen = k[i]->rdlen;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Build and publish a new trust snapshot (validation is on only when
+ * the configuration names an anchor). */
+static void publish_trust(run_t *r)
+{
+	const rpl_scenario_t *s = r->s;
+	if (s->anchors.n == 0) {
+		atomic_store(&r->env.trust, NULL);
+		return;
+	}
+	snap_t *sn = xmalloc(sizeof(*sn));
+	sn->trust.nanchors = snap_anchors(r, &sn->anchors);
+	sn->trust.anchors = sn->anchors;
+	sn->ntas = xmalloc(s->nntas * sizeof(*sn->ntas));
+	int64_t start = s->have_date ? s->date : WALL_START_DEFAULT;
+	for (size_t i = 0; i < s->nntas; i++) {
+		sn->ntas[i].zone = s->ntas[i].name;
+		sn->ntas[i].expires = s->ntas[i].secs ? start + s->ntas[i].secs
+		                                      : 0;
+	}
+	sn->trust.ntas = sn->ntas;
+	sn->trust.nntas = s->nntas;
+	sn->next = r->snaps;
+	r->snaps = sn;
+	atomic_store(&r->env.trust, &sn->trust);
+}
+
+static void free_snaps(run_t *r)
+{
+	while (r->snaps != NULL) {
+		snap_t *sn = r->snaps;
+		r->snaps = sn->next;
+		for (size_t i = 0; i < sn->trust.nanchors; i++) {
+			free((void *)sn->anchors[i].zone);
+			free((void *)sn->anchors[i].rdata);
+		}
+		free(sn->anchors);
+		free(sn->ntas);
+		free(sn);
+	}
+}
+
+static void ta_fail(run_t *r, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void ta_fail(run_t *r, const char *fmt, ...)
+{
+	if (r->ta_error)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->ta_why, sizeof(r->ta_why), fmt, ap);
+	va_end(ap);
+	r->ta_error = true;
+}
+
+/* Write the state file, unless the store is read-only. */
+static void ta_save(run_t *r)
+{
+	char err[512];
+	if (r->s->ta_read_only)
+		return;
+	int rc = odr_ta_save(r->ta, r->state_path, err, sizeof(err));
+	if (rc < 0)
+		ta_fail(r, "saving the trust anchor state failed: %s", err);
+}
+
+/* A store holding the configured anchors only (Valid, first seen now):
+ * what a resolver starts from without a state file. */
+static odr_ta_t *ta_from_config(run_t *r)
+{
+	char path[128], err[512];
+	snprintf(path, sizeof(path), "%s/anchors.conf", r->tmpdir);
+	FILE *f = fopen(path, "w");
+	if (f == NULL) {
+		ta_fail(r, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (size_t i = 0; i < r->s->anchors.n; i++) {
+		const od_rr_t *rr = &r->s->anchors.v[i];
+		size_t cap = od_rr_str_bound(rr);
+		char *line = xmalloc(cap);
+		if (od_rr_to_str(rr, line, cap) >= 0)
+			fprintf(f, "%s\n", line);
+		free(line);
+	}
+	fclose(f);
+	odr_ta_t *ta = odr_ta_new();
+	if (ta == NULL) {
+		ta_fail(r, "out of memory");
+		return NULL;
+	}
+	int rc = odr_ta_load_file(ta, path, wall_now(r), err, sizeof(err));
+	unlink(path);
+	if (rc < 0) {
+		ta_fail(r,
+		        "the trust-anchor lines do not load as RFC 5011 "
+		        "anchors: %s",
+		        err);
+		odr_ta_free(ta);
+		return NULL;
+	}
+	return ta;
+}
+
+static void ta_setup(odr_ta_t *ta, const rpl_scenario_t *s)
+{
+	if (s->holddown)
+		odr_ta_set_holddown(ta, s->holddown, s->holddown);
+}
+
+/* RFC 5011: the validator saw the DNSKEY RRset of an anchored zone. */
+static void on_ta_seen(void *ctx, const odr_ta_seen_t *seen)
+{
+	run_t *r = ctx;
+	if (r->ta == NULL)
+		return;
+	odr_ta_dnskey_t *keys = xmalloc(seen->n * sizeof(*keys));
+	for (size_t i = 0; i < seen->n; i++) {
+		keys[i].rdata = seen->rdata[i];
+		keys[i].rdlen = seen->rdlen[i];
+		keys[i].self_signed = seen->self_signed[i];
+	}
+	odr_ta_rrset_t set = {
+		.keys = keys,
+		.n = seen->n,
+		.orig_ttl = seen->orig_ttl,
+		.sig_expire = seen->sig_expire,
+		.validated = true,
+	};
+	int rc = odr_ta_update(r->ta, seen->zone, &set, wall_now(r));
+	free(keys);
+	if (r->verbose) {
+		char z[OD_NAME_STRLEN];
+		od_name_to_str(z, sizeof(z), seen->zone);
+		fprintf(stderr,
+		        "  RFC 5011: DNSKEY RRset of %s (%zu keys): %d "
+		        "changed state\n",
+		        z, seen->n, rc);
+	}
+	if (rc < 0) {
+		ta_fail(r, "odr_ta_update failed: %s", od_strerror(rc));
+		return;
+	}
+	if (rc > 0) {
+		publish_trust(r);
+		ta_save(r);
+	}
+}
+
+/* Start (or restart) the RFC 5011 store: from the state file when
+ * from_file and there is one, else from the configured anchors. */
+static int ta_start(run_t *r, bool from_file)
+{
+	char err[512];
+	odr_ta_t *ta = NULL;
+	if (from_file && access(r->state_path, F_OK) == 0) {
+		int rc =
+		        odr_ta_load_state(&ta, r->state_path, err, sizeof(err));
+		if (rc < 0) {
+			ta_fail(r, "cannot read the state file: %s", err);
+			return -1;
+		}
+	} else {
+		ta = ta_from_config(r);
+		if (ta == NULL)
+			return -1;
+	}
+	ta_setup(ta, r->s);
+	odr_ta_free(r->ta);
+	r->ta = ta;
+	ta_save(r);
+	publish_trust(r);
+	return r->ta_error ? -1 : 0;
+}
+
+static void ta_cleanup(run_t *r)
+{
+	odr_ta_free(r->ta);
+	r->ta = NULL;
+	if (r->tmpdir[0] == '\0')
+		return;
+	char p[160];
+	static const char *const files[] = { "ta.state", "ta.state.tmp",
+		                             "check.state", "check.state.tmp",
+		                             "anchors.conf" };
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", r->tmpdir, files[i]);
+		unlink(p);
+	}
+	rmdir(r->tmpdir);
+}
+
+/* Tag of a key as the scenario names it: its own, or (DNSKEY) the one
+ * it has with the REVOKE bit flipped, so that a key is found by either. */
+static bool key_has_tag(const odr_ta_key_t *k, uint16_t tag)
+{
+	if (k->tag == tag)
+		return true;
+	if (k->type != OD_TYPE_DNSKEY || k->rdlen < 4)
+		return false;
+	uint8_t *rd = xdup(k->rdata, k->rdlen);
+	rd[1] ^= (uint8_t)OD_DNSKEY_REVOKE;
+	bool same = od_key_tag(rd, k->rdlen) == tag;
+	free(rd);
+	return same;
+}
+
+static void print_ta(const run_t *r, const uint8_t *zone)
+{
+	const odr_ta_key_t *k[64];
+	size_t n = odr_ta_keys(r->ta, zone, k, 64);
+	fprintf(stderr, "  keys of the zone (%zu):\n", n);
+	for (size_t i = 0; i < n && i < 64; i++)
+		fprintf(stderr,
+		        "    %s tag %u, first seen %+lld s, changed %+lld s "
+		        "(from the start)\n",
+		        odr_ta_state_name(k[i]->state), (unsigned)k[i]->tag,
+		        (long long)(k[i]->first_seen -
+		                    (r->s->have_date ? r->s->date
+		                                     : WALL_START_DEFAULT)),
+		        (long long)(k[i]->changed -
+		                    (r->s->have_date ? r->s->date
+		                                     : WALL_START_DEFAULT)));
+}
+
+static void check_ta(run_t *r, const rpl_step_t *step)
+{
+	if (r->ta == NULL) {
+		fail(r, step, "CHECK_TA needs trust-anchor-5011: yes");
+		return;
+	}
+	const odr_ta_key_t *k[64];
+	size_t n = odr_ta_keys(r->ta, step->ta_zone, k, 64);
+	const odr_ta_key_t *found = NULL;
+	for (size_t i = 0; i < n && i < 64 && found == NULL; i++)
+		if (key_has_tag(k[i], step->ta_tag))
+			found = k[i];
+	int got = found ? (int)found->state : 0;
+	if (got == step->ta_state)
+		return;
+	fail(r, step, "key %u: expected %s, got %s", (unsigned)step->ta_tag,
+	     step->ta_state ? odr_ta_state_name(step->ta_state) : "absent",
+	     got ? odr_ta_state_name(found->state) : "absent");
+	print_ta(r, step->ta_zone);
+}
+
+static bool same_key(const odr_ta_key_t *a, const odr_ta_key_t *b)
+{
+	return a->state == b->state && a->type == b->type && a->tag == b->tag &&
+	       a->first_seen == b->first_seen && a->last_seen == b->last_seen &&
+	       a->changed == b->changed && a->rdlen == b->rdlen &&
+	       memcmp(a->rdata, b->rdata, a->rdlen) == 0;
+}
+
+/* Save the store, read it back, and compare key by key. */
+static void check_ta_statefile(run_t *r, const rpl_step_t *step)
+{
+	char path[128], err[512];
+	if (r->ta == NULL) {
+		fail(r, step,
+		     "CHECK_TA_STATEFILE needs trust-anchor-5011: yes");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/check.state", r->tmpdir);
+	int rc = odr_ta_save(r->ta, path, err, sizeof(err));
+	if (rc < 0) {
+		fail(r, step, "odr_ta_save: %s", err);
+		return;
+	}
+	odr_ta_t *back = NULL;
+	rc = odr_ta_load_state(&back, path, err, sizeof(err));
+	unlink(path);
+	if (rc < 0) {
+		fail(r, step, "odr_ta_load_state: %s", err);
+		return;
+	}
+	const uint8_t *zone, *zb;
+	size_t z = 0;
+	for (; odr_ta_zone(r->ta, z, &zone) > z; z++) {
+		const odr_ta_key_t *a[64], *b[64];
+		char zn[OD_NAME_STRLEN];
+		od_name_to_str(zn, sizeof(zn), zone);
+		size_t na = odr_ta_keys(r->ta, zone, a, 64);
+		size_t nb = odr_ta_keys(back, zone, b, 64);
+		bool ok = na == nb;
+		for (size_t i = 0; ok && i < na && i < 64; i++)
+			ok = same_key(a[i], b[i]);
+		if (!ok) {
+			fail(r, step,
+			     "the keys of %s read back from the state file "
+			     "differ (%zu kept, %zu read)",
+			     zn, na, nb);
+			break;
+		}
+	}
+	if (!r->failed && odr_ta_zone(back, z, &zb) != z)
+		fail(r, step, "the state file holds another set of zones");
+	odr_ta_free(back);
+}
+
+/* The daemon restarting: new caches, anchors from the state file (or
+ * the configuration when lost). */
+static void ta_restart(run_t *r, const rpl_step_t *step, bool lost)
+{
+	if (r->ta == NULL) {
+		fail(r, step, "%s needs trust-anchor-5011: yes",
+		     lost ? "TA_STATE_LOST" : "TA_RESTART");
+		return;
+	}
+	if (lost)
+		unlink(r->state_path);
+	odr_cache_free(r->env.cache);
+	odr_infra_free(r->env.infra);
+	r->env.cache = odr_cache_new(&r->s->cache_conf);
+	r->env.infra = odr_infra_new(NULL);
+	if (r->env.aggr != NULL) {
+		odr_aggr_free(r->env.aggr);
+		r->env.aggr = odr_aggr_new(0);
+	}
+	if (r->env.cache == NULL || r->env.infra == NULL ||
+	    (r->env.aggr == NULL && !r->s->no_aggressive)) {
+		fail(r, step, "cannot create the caches");
+		return;
+	}
+	if (ta_start(r, !lost) < 0)
+		fail(r, step, "%s", r->ta_why);
+}
+
 static int do_query(run_t *r, const rpl_step_t *step)
 {
 	uint8_t q[OD_PKT_MAXLEN];
@@ -312,6 +741,7 @@ static int do_query(run_t *r, const rpl_step_t *step)
 		return -1;
 	}
 	clear_log(r);
+	memset(&r->info, 0, sizeof(r->info));
 	r->step_id = step->id;
 	r->query_step = step->id;
 	odr_req_t *req = odr_req_new(&r->env);
@@ -375,16 +805,19 @@ static int do_query(run_t *r, const rpl_step_t *step)
 		exit(2);
 	}
 	r->answer_len = odr_req_finish(req, r->answer, OD_PKT_MAXLEN, tcp);
+	odr_req_info(req, &r->info);
 	if (r->verbose) {
-		odr_req_info_t info;
-		odr_req_info(req, &info);
+		const odr_req_info_t *info = &r->info;
+		static const char *const sec[] = { "unchecked", "insecure",
+			                           "secure", "bogus" };
 		fprintf(stderr,
 		        "step %ld: rcode %u, %s, %u upstream, %u "
-		        "timeouts%s%s\n",
-		        step->id, info.rcode,
-		        info.cached ? "cached" : "not cached", info.upstream,
-		        info.timeouts, info.fail ? ", fail: " : "",
-		        info.fail ? info.fail : "");
+		        "timeouts, %s, %u signatures%s%s\n",
+		        step->id, info->rcode,
+		        info->cached ? "cached" : "not cached", info->upstream,
+		        info->timeouts, info->sec < 4 ? sec[info->sec] : "?",
+		        info->sigs, info->fail ? ", fail: " : "",
+		        info->fail ? info->fail : "");
 		print_log(r);
 		if (r->answer_len > 0)
 			print_msg("answer", r->answer, (size_t)r->answer_len);
@@ -525,6 +958,22 @@ static void check_upstream(run_t *r, const rpl_step_t *step)
 	print_log(r);
 }
 
+static void check_sigs(run_t *r, const rpl_step_t *step)
+{
+	long n = (long)r->info.sigs;
+	bool ok = step->cmp == '<'   ? n <= step->count
+	          : step->cmp == '>' ? n >= step->count
+	                             : n == step->count;
+	if (!ok) {
+		fail(r, step, "%ld signature verifications, expected %s%ld", n,
+		     step->cmp == '<'   ? "at most "
+		     : step->cmp == '>' ? "at least "
+		                        : "",
+		     step->count);
+		print_log(r);
+	}
+}
+
 static int run_file(const char *path, int verbose)
 {
 	rpl_scenario_t s;
@@ -546,9 +995,37 @@ static int run_file(const char *path, int verbose)
 	r.env.infra = odr_infra_new(NULL);
 	r.env.random = rng_next;
 	r.env.random_ctx = &r.rng;
-	if (r.env.cache == NULL || r.env.infra == NULL) {
+	r.env.wall = wall_cb;
+	r.env.wall_ctx = &r;
+	/* RFC 8198 is on by default, as in the daemon */
+	if (!s.no_aggressive)
+		r.env.aggr = odr_aggr_new(0);
+	if (r.env.cache == NULL || r.env.infra == NULL ||
+	    (r.env.aggr == NULL && !s.no_aggressive)) {
 		fail(&r, NULL, "cannot create the cache or infra cache");
 		goto out;
+	}
+	if (s.ta5011 && s.anchors.n == 0) {
+		fail(&r, NULL, "trust-anchor-5011 without a trust-anchor");
+		goto out;
+	}
+	if (s.ta5011) {
+		snprintf(r.tmpdir, sizeof(r.tmpdir), "/tmp/replay-ta-XXXXXX");
+		if (mkdtemp(r.tmpdir) == NULL) {
+			fail(&r, NULL, "mkdtemp: %s", strerror(errno));
+			r.tmpdir[0] = '\0';
+			goto out;
+		}
+		snprintf(r.state_path, sizeof(r.state_path), "%s/ta.state",
+		         r.tmpdir);
+		r.env.ta_seen = on_ta_seen;
+		r.env.ta_ctx = &r;
+		if (ta_start(&r, false) < 0) {
+			fail(&r, NULL, "%s", r.ta_why);
+			goto out;
+		}
+	} else {
+		publish_trust(&r);
 	}
 	for (size_t i = 0; i < s.nsteps && !r.failed; i++) {
 		const rpl_step_t *st = &s.steps[i];
@@ -568,7 +1045,22 @@ static int run_file(const char *path, int verbose)
 		case RPL_CHECK_UPSTREAM:
 			check_upstream(&r, st);
 			break;
+		case RPL_CHECK_SIGS:
+			check_sigs(&r, st);
+			break;
+		case RPL_CHECK_TA:
+			check_ta(&r, st);
+			break;
+		case RPL_CHECK_TA_STATEFILE:
+			check_ta_statefile(&r, st);
+			break;
+		case RPL_TA_RESTART:
+		case RPL_TA_STATE_LOST:
+			ta_restart(&r, st, st->kind == RPL_TA_STATE_LOST);
+			break;
 		}
+		if (r.ta_error && !r.failed)
+			fail(&r, st, "%s", r.ta_why);
 	}
 out:
 	if (!r.failed)
@@ -580,6 +1072,10 @@ out:
 		odr_cache_free(r.env.cache);
 	if (r.env.infra)
 		odr_infra_free(r.env.infra);
+	if (r.env.aggr)
+		odr_aggr_free(r.env.aggr);
+	ta_cleanup(&r);
+	free_snaps(&r);
 	rpl_free(&s);
 	return r.failed ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 #include "lib/name.h"
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
+#include "resolve/ta.h"
 
 #define MAX_TOKS 1024
 #define DEFAULT_TTL 3600
@@ -203,10 +204,7 @@ static int add_hint(parser_t *p, const char *name_str, const od_tok_t *name_tok,
 static const char *const ignored_keys[] = {
 	"do-not-query-localhost",
 	"harden-glue",
-	"trust-anchor",
-	"val-override-date",
 	"val-override-timestamp",
-	"domain-insecure",
 	"force-ipv6",
 	"feature-list",
 	"harden-referral-path",
@@ -218,6 +216,106 @@ static const char *const ignored_keys[] = {
 	"port",
 	NULL,
 };
+
+static int parse_rr(parser_t *p, const od_tok_t *t, int n, od_rr_t *rr,
+                    rpl_question_t *qd);
+static void rrs_push(rpl_rrs_t *rs, const od_rr_t *rr);
+
+/* trust-anchor: "RR" (or the record unquoted): a DS or DNSKEY. */
+static int trust_anchor(parser_t *p)
+{
+	const od_tok_t *t = &p->toks[1];
+	int n = p->ntoks - 1;
+	od_tok_t *sub = NULL;
+	if (n == 1 && t->quoted) {
+		sub = xrealloc(NULL, MAX_TOKS * sizeof(*sub));
+		n = od_tok_split(t->s, t->len, sub, MAX_TOKS);
+		if (n < 0) {
+			free(sub);
+			return perr(p, "trust-anchor: cannot split the record");
+		}
+		t = sub;
+	}
+	od_rr_t rr;
+	int rc = parse_rr(p, t, n, &rr, NULL);
+	free(sub);
+	if (rc < 0)
+		return -1;
+	if (rr.type != OD_TYPE_DS && rr.type != OD_TYPE_DNSKEY) {
+		free((void *)rr.owner);
+		free((void *)rr.rdata);
+		return perr(p, "trust-anchor: a DS or DNSKEY record, not "
+		               "another type");
+	}
+	rrs_push(&p->s->anchors, &rr);
+	return 0;
+}
+
+/* Days from 1970-01-01 to a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* val-override-date: YYYYMMDDhhmmss (UTC) or seconds since the epoch. */
+static int override_date(parser_t *p, const od_tok_t *t)
+{
+	char buf[32];
+	tok_str(t, buf, sizeof(buf));
+	size_t len = strlen(buf);
+	bool digits = len > 0 && len == t->len;
+	for (size_t i = 0; i < len && digits; i++)
+		digits = isdigit((unsigned char)buf[i]) != 0;
+	if (!digits || len > 14)
+		goto bad;
+	if (len < 14) {
+		p->s->date = strtoll(buf, NULL, 10);
+		p->s->have_date = true;
+		return 0;
+	}
+	unsigned v[6];
+	if (sscanf(buf, "%4u%2u%2u%2u%2u%2u", &v[0], &v[1], &v[2], &v[3], &v[4],
+	           &v[5]) != 6 ||
+	    v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 ||
+	    v[4] > 59 || v[5] > 60)
+		goto bad;
+	p->s->date = days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 +
+	             v[4] * 60 + v[5];
+	p->s->have_date = true;
+	return 0;
+bad:
+	return perr(p,
+	            "val-override-date: '%.*s' is neither YYYYMMDDhhmmss "
+	            "nor seconds since the epoch",
+	            (int)t->len, t->s);
+}
+
+/* domain-insecure: NAME, nta: NAME SECONDS. */
+static int add_nta(parser_t *p, bool expiring)
+{
+	rpl_scenario_t *s = p->s;
+	if (p->ntoks != (expiring ? 3 : 2))
+		return perr(p, expiring ? "nta: NAME SECONDS"
+		                        : "domain-insecure: NAME");
+	s->ntas = xrealloc(s->ntas, (s->nntas + 1) * sizeof(*s->ntas));
+	rpl_nta_t *n = &s->ntas[s->nntas];
+	memset(n, 0, sizeof(*n));
+	if (tok_name(p, &p->toks[1], n->name) < 0)
+		return -1;
+	if (expiring) {
+		long v;
+		if (tok_long(p, &p->toks[2], 1, 0x7fffffff, &v) < 0)
+			return -1;
+		n->secs = (uint32_t)v;
+	}
+	s->nntas++;
+	return 0;
+}
 
 static int config_line(parser_t *p)
 {
@@ -270,6 +368,30 @@ static int config_line(parser_t *p)
 		s->conf.use_0x20 = b;
 		return 0;
 	}
+	if (strcmp(key, "trust-anchor") == 0)
+		return trust_anchor(p);
+	if (strcmp(key, "val-override-date") == 0) {
+		if (n != 2)
+			return perr(p, "val-override-date: YYYYMMDDhhmmss");
+		return override_date(p, v);
+	}
+	if (strcmp(key, "domain-insecure") == 0)
+		return add_nta(p, false);
+	if (strcmp(key, "nta") == 0)
+		return add_nta(p, true);
+	if (strcmp(key, "trust-anchor-5011") == 0 ||
+	    strcmp(key, "trust-anchor-read-only") == 0 ||
+	    strcmp(key, "aggressive-nsec") == 0) {
+		if (tok_bool(p, v, &b) < 0)
+			return -1;
+		if (strcmp(key, "trust-anchor-5011") == 0)
+			s->ta5011 = b;
+		else if (strcmp(key, "aggressive-nsec") == 0)
+			s->no_aggressive = !b;
+		else
+			s->ta_read_only = b;
+		return 0;
+	}
 	if (strcmp(key, "do-ip6") == 0 || strcmp(key, "do-ip4") == 0) {
 		if (tok_bool(p, v, &b) < 0)
 			return -1;
@@ -293,6 +415,12 @@ static int config_line(parser_t *p)
 		{ "cache-max-ttl", 0x7fffffff },
 		{ "cache-max-negative-ttl", 0x7fffffff },
 		{ "seed", 0x7fffffff },
+		{ "val-nsec3-max-iterations", 65535 },
+		{ "val-max-sigs", 0x7fffffff },
+		{ "val-max-keys", 0x7fffffff },
+		{ "val-max-hash", 0x7fffffff },
+		{ "val-bogus-ttl", 0x7fffffff },
+		{ "trust-anchor-holddown", 0x7fffffff },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].key) != 0)
@@ -327,8 +455,26 @@ static int config_line(parser_t *p)
 		case 8:
 			s->cache_conf.neg_ttl_max = (uint32_t)num;
 			break;
-		default:
+		case 9:
 			s->seed = (uint64_t)num;
+			break;
+		case 10:
+			s->conf.nsec3_max_iter = (uint16_t)num;
+			break;
+		case 11:
+			s->conf.val_max_sigs = (uint32_t)num;
+			break;
+		case 12:
+			s->conf.val_max_keys = (uint32_t)num;
+			break;
+		case 13:
+			s->conf.val_max_hash = (uint32_t)num;
+			break;
+		case 14:
+			s->conf.bogus_ttl = (uint32_t)num;
+			break;
+		default:
+			s->holddown = (uint32_t)num;
 			break;
 		}
 		return 0;
@@ -467,14 +613,39 @@ static bool looks_like_ttl(const od_tok_t *t, uint32_t *ttl)
 	       od_ttl_from_str(t->s, t->len, ttl) == 0;
 }
 
-static int record_line(parser_t *p, rpl_entry_t *e, int section)
+static void rrs_push(rpl_rrs_t *rs, const od_rr_t *rr)
 {
-	od_tok_t *t = p->toks;
-	int n = p->ntoks, i = 1;
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 4;
+		rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
+	}
+	rs->v[rs->n++] = *rr;
+}
+
+static void rrs_free(rpl_rrs_t *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		free((void *)rs->v[i].owner);
+		free((void *)rs->v[i].rdata);
+	}
+	free(rs->v);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/*
+ * A record (question: qd not NULL) from n tokens: `owner [ttl] [class]
+ * type rdata`. A record's owner and RDATA are malloc'd into *rr.
+ */
+static int parse_rr(parser_t *p, const od_tok_t *t, int n, od_rr_t *rr,
+                    rpl_question_t *qd)
+{
+	int i = 1;
 	uint8_t owner[OD_NAME_MAXLEN];
 	uint32_t ttl = DEFAULT_TTL;
 	uint16_t rclass = 1, type = 0;
 	bool have_ttl = false, have_class = false;
+	if (n < 1)
+		return perr(p, "expected a record");
 	if (tok_name(p, &t[0], owner) < 0)
 		return -1;
 	for (; i < n; i++) {
@@ -494,14 +665,12 @@ static int record_line(parser_t *p, rpl_entry_t *e, int section)
 		            i < n ? ", not '" : "", i < n ? (int)t[i].len : 0,
 		            i < n ? t[i].s : "", i < n ? "'" : " (missing)");
 	i++;
-	if (section == OD_QUESTION) {
+	if (qd != NULL) {
 		if (i != n)
 			return perr(p, "a question is 'name [class] type'");
-		e->qd = xrealloc(e->qd, (e->nqd + 1) * sizeof(*e->qd));
-		rpl_question_t *q = &e->qd[e->nqd++];
-		memcpy(q->name, owner, od_name_len(owner));
-		q->qtype = type;
-		q->qclass = rclass;
+		memcpy(qd->name, owner, od_name_len(owner));
+		qd->qtype = type;
+		qd->qclass = rclass;
 		return 0;
 	}
 	uint8_t *rd = malloc(OD_RDATA_MAXLEN);
@@ -524,15 +693,10 @@ static int record_line(parser_t *p, rpl_entry_t *e, int section)
 		            diag.expected ? ", missing " : "",
 		            diag.expected ? diag.expected : "");
 	}
-	rpl_rrs_t *rs = &e->sec[section];
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? rs->cap * 2 : 4;
-		rs->v = xrealloc(rs->v, rs->cap * sizeof(*rs->v));
-	}
-	od_rr_t *rr = &rs->v[rs->n++];
 	size_t olen = od_name_len(owner);
 	uint8_t *o = xrealloc(NULL, olen);
 	memcpy(o, owner, olen);
+	memset(rr, 0, sizeof(*rr));
 	rr->owner = o;
 	rr->rdata = xrealloc(rd, (size_t)len);
 	rr->rdlen = (uint16_t)len;
@@ -542,18 +706,30 @@ static int record_line(parser_t *p, rpl_entry_t *e, int section)
 	return 0;
 }
 
+static int record_line(parser_t *p, rpl_entry_t *e, int section)
+{
+	if (section == OD_QUESTION) {
+		rpl_question_t q;
+		if (parse_rr(p, p->toks, p->ntoks, NULL, &q) < 0)
+			return -1;
+		e->qd = xrealloc(e->qd, (e->nqd + 1) * sizeof(*e->qd));
+		e->qd[e->nqd++] = q;
+		return 0;
+	}
+	od_rr_t rr;
+	if (parse_rr(p, p->toks, p->ntoks, &rr, NULL) < 0)
+		return -1;
+	rrs_push(&e->sec[section], &rr);
+	return 0;
+}
+
 static void entry_free(rpl_entry_t *e)
 {
 	if (e == NULL)
 		return;
 	free(e->qd);
-	for (int s = 1; s < 4; s++) {
-		for (size_t i = 0; i < e->sec[s].n; i++) {
-			free((void *)e->sec[s].v[i].owner);
-			free((void *)e->sec[s].v[i].rdata);
-		}
-		free(e->sec[s].v);
-	}
+	for (int s = 1; s < 4; s++)
+		rrs_free(&e->sec[s]);
 }
 
 /*
@@ -641,8 +817,48 @@ static int step_line(parser_t *p, rpl_step_t *st)
 		st->elapse = (uint32_t)v;
 		return 0;
 	}
-	if (tok_is(&t[2], "CHECK_UPSTREAM")) {
-		st->kind = RPL_CHECK_UPSTREAM;
+	if (tok_is(&t[2], "CHECK_TA")) {
+		st->kind = RPL_CHECK_TA;
+		if (n != 6)
+			return perr(p, "STEP id CHECK_TA zone tag state");
+		if (tok_name(p, &t[3], st->ta_zone) < 0)
+			return -1;
+		long v;
+		if (tok_long(p, &t[4], 0, 65535, &v) < 0)
+			return -1;
+		st->ta_tag = (uint16_t)v;
+		st->ta_state = -1;
+		if (tok_is(&t[5], "absent"))
+			st->ta_state = 0;
+		for (int k = ODR_TA_ADDPEND; k <= ODR_TA_REMOVED; k++)
+			if (tok_is(&t[5], odr_ta_state_name((odr_ta_state_t)k)))
+				st->ta_state = k;
+		if (st->ta_state < 0)
+			return perr(p,
+			            "unknown key state '%.*s' (AddPend, Valid, "
+			            "Missing, Revoked, Removed or absent)",
+			            (int)t[5].len, t[5].s);
+		return 0;
+	}
+	static const struct {
+		const char *word;
+		rpl_step_kind_t kind;
+	} bare[] = {
+		{ "CHECK_TA_STATEFILE", RPL_CHECK_TA_STATEFILE },
+		{ "TA_RESTART", RPL_TA_RESTART },
+		{ "TA_STATE_LOST", RPL_TA_STATE_LOST },
+	};
+	for (size_t k = 0; k < sizeof(bare) / sizeof(bare[0]); k++) {
+		if (!tok_is(&t[2], bare[k].word))
+			continue;
+		st->kind = bare[k].kind;
+		if (n != 3)
+			return perr(p, "unexpected text after the step type");
+		return 0;
+	}
+	if (tok_is(&t[2], "CHECK_UPSTREAM") || tok_is(&t[2], "CHECK_SIGS")) {
+		bool sigs = tok_is(&t[2], "CHECK_SIGS");
+		st->kind = sigs ? RPL_CHECK_SIGS : RPL_CHECK_UPSTREAM;
 		int i = 3;
 		if (i < n && (tok_is(&t[i], "=") || tok_is(&t[i], "<=") ||
 		              tok_is(&t[i], ">="))) {
@@ -654,15 +870,49 @@ static int step_line(parser_t *p, rpl_step_t *st)
 				return -1;
 			i++;
 		}
-		if (i != n)
-			return perr(p, "STEP id CHECK_UPSTREAM [= | <= | >=] "
-			               "[count]");
+		if (i != n || (sigs && st->count < 0))
+			return perr(p,
+			            sigs ? "STEP id CHECK_SIGS [= | <= | >=] "
+			                   "count"
+			                 : "STEP id CHECK_UPSTREAM [= | <= | "
+			                   ">=] [count]");
 		return 0;
 	}
 	return perr(p,
 	            "unsupported step type '%.*s' (QUERY, CHECK_ANSWER, "
-	            "TIME_PASSES, CHECK_OUT_QUERY, CHECK_UPSTREAM)",
+	            "TIME_PASSES, CHECK_OUT_QUERY, CHECK_UPSTREAM, "
+	            "CHECK_SIGS, CHECK_TA, CHECK_TA_STATEFILE, TA_RESTART, "
+	            "TA_STATE_LOST)",
 	            (int)t[2].len, t[2].s);
+}
+
+/* Steps that are followed by an ENTRY. */
+static bool step_has_entry(rpl_step_kind_t kind)
+{
+	return kind == RPL_QUERY || kind == RPL_CHECK_ANSWER ||
+	       kind == RPL_CHECK_OUT_QUERY;
+}
+
+/* EDE code... | EDE none, KEYTAG tag... | KEYTAG none. */
+static int optvals_line(parser_t *p, bool *given, uint16_t *v, size_t *n,
+                        const char *what, long max)
+{
+	if (*given)
+		return perr(p, "a second %s line", what);
+	*given = true;
+	*n = 0;
+	if (p->ntoks == 2 && tok_is(&p->toks[1], "none"))
+		return 0;
+	if (p->ntoks < 2 || p->ntoks - 1 > RPL_MAX_OPTVALS)
+		return perr(p, "%s value... (1 to %d of them) or %s none", what,
+		            RPL_MAX_OPTVALS, what);
+	for (int i = 1; i < p->ntoks; i++) {
+		long x;
+		if (tok_long(p, &p->toks[i], 0, max, &x) < 0)
+			return -1;
+		v[(*n)++] = (uint16_t)x;
+	}
+	return 0;
 }
 
 static int sent_line(parser_t *p, rpl_step_t *st)
@@ -820,7 +1070,7 @@ int rpl_load(rpl_scenario_t *s, const char *path, char *err, size_t errlen)
 			if (tok_is(t0, "ENTRY_BEGIN") &&
 			    (st == ST_RANGE ||
 			     (st == ST_STEP && step->entry == NULL &&
-			      step->kind != RPL_TIME_PASSES))) {
+			      step_has_entry(step->kind)))) {
 				if (st == ST_RANGE) {
 					range->e = xrealloc(
 					        range->e,
@@ -844,7 +1094,7 @@ int rpl_load(rpl_scenario_t *s, const char *path, char *err, size_t errlen)
 				        "RANGE_END");
 				goto out;
 			}
-			if (st == ST_STEP && step->kind != RPL_TIME_PASSES &&
+			if (st == ST_STEP && step_has_entry(step->kind) &&
 			    step->entry == NULL) {
 				perr(p, "STEP %ld needs an ENTRY", step->id);
 				goto out;
@@ -934,6 +1184,20 @@ int rpl_load(rpl_scenario_t *s, const char *path, char *err, size_t errlen)
 				entry->edns_size = (uint16_t)v;
 				break;
 			}
+			if (tok_is(t0, "EDE")) {
+				if (optvals_line(p, &entry->ede_given,
+				                 entry->ede, &entry->nede,
+				                 "EDE", 65535) < 0)
+					goto out;
+				break;
+			}
+			if (tok_is(t0, "KEYTAG")) {
+				if (optvals_line(p, &entry->keytag_given,
+				                 entry->keytag, &entry->nkeytag,
+				                 "KEYTAG", 65535) < 0)
+					goto out;
+				break;
+			}
 			if (tok_is(t0, "SECTION")) {
 				static const char *const names[] = {
 					"QUESTION", "ANSWER", "AUTHORITY",
@@ -1014,6 +1278,8 @@ void rpl_free(rpl_scenario_t *s)
 	free(s->ranges);
 	free(s->steps);
 	free(s->hints.v);
+	rrs_free(&s->anchors);
+	free(s->ntas);
 	free(s->title);
 	free(s->path);
 	memset(s, 0, sizeof(*s));
@@ -1033,15 +1299,24 @@ int rpl_entry_build(const rpl_entry_t *e, const od_pkt_t *q, uint16_t id,
 	if (r < 0)
 		return r;
 	od_edns_t edns;
+	bool opts = e->nede > 0 || e->nkeytag > 0;
 	bool with_opt = q != NULL ? q->opt != NULL
-	                          : (e->edns_size != 0 || e->do_bit);
+	                          : (e->edns_size != 0 || e->do_bit || opts);
 	if (e->adjust & RPL_A_NO_OPT)
 		with_opt = false;
 	if (with_opt) {
 		od_edns_init(&edns, e->edns_size ? e->edns_size : 1232);
 		if (e->do_bit)
 			edns.flags |= OD_EDNS_DO;
-		if ((r = od_pkt_w_edns(&b, &edns)) < 0)
+		for (size_t i = 0; i < e->nede && r == 0; i++)
+			r = od_edns_add_ede(&edns, NULL, e->ede[i], NULL, 0);
+		if (e->nkeytag > 0 && r == 0)
+			r = od_edns_add_keytag(&edns, NULL, e->keytag,
+			                       e->nkeytag);
+		if (r == 0)
+			r = od_pkt_w_edns(&b, &edns);
+		od_edns_clear(&edns, NULL);
+		if (r < 0)
 			return r;
 	}
 	od_pkt_w_rcode(&b, e->rcode);
@@ -1241,6 +1516,80 @@ static void flags_str(const od_hdr_t *h, char *out, size_t cap)
 	         h->ra ? " RA" : "", h->ad ? " AD" : "", h->cd ? " CD" : "");
 }
 
+static void codes_str(const uint16_t *v, size_t n, char *out, size_t cap)
+{
+	out[0] = '\0';
+	if (n == 0)
+		snprintf(out, cap, " none");
+	for (size_t i = 0; i < n; i++)
+		appendf(out, cap, " %u", (unsigned)v[i]);
+}
+
+/* The EDE INFO-CODEs of the message equal the entry's (as sets). */
+static bool ede_check(const rpl_entry_t *e, const od_pkt_t *p, char *why,
+                      size_t whylen)
+{
+	uint16_t got[RPL_MAX_OPTVALS];
+	size_t ngot = 0;
+	bool ok = true;
+	for (size_t i = 0; p->opt != NULL && i < p->edns.nopts; i++) {
+		od_edns_ede_t x;
+		if (p->edns.opts[i].code != OD_EDNS_EDE)
+			continue;
+		if (od_edns_ede_parse(&p->edns.opts[i], &x) != 0) {
+			appendf(why, whylen, "malformed EDE option\n");
+			return false;
+		}
+		if (ngot < RPL_MAX_OPTVALS)
+			got[ngot++] = x.code;
+	}
+	if (ngot != e->nede)
+		ok = false;
+	for (size_t i = 0; i < e->nede && ok; i++) {
+		bool found = false;
+		for (size_t k = 0; k < ngot && !found; k++)
+			found = got[k] == e->ede[i];
+		ok = found;
+	}
+	if (!ok) {
+		char a[128], b[128];
+		codes_str(e->ede, e->nede, a, sizeof(a));
+		codes_str(got, ngot, b, sizeof(b));
+		appendf(why, whylen, "EDE: expected%s, got%s\n", a, b);
+	}
+	return ok;
+}
+
+/* The edns-key-tag option holds the entry's tags, in order. */
+static bool keytag_check(const rpl_entry_t *e, const od_pkt_t *p, char *why,
+                         size_t whylen)
+{
+	uint16_t got[RPL_MAX_OPTVALS];
+	size_t ngot = 0;
+	const od_edns_opt_t *o =
+	        p->opt != NULL ? od_edns_find(&p->edns, OD_EDNS_KEYTAG) : NULL;
+	if (o != NULL) {
+		int n = od_edns_keytag_parse(o, got, RPL_MAX_OPTVALS);
+		if (n < 0) {
+			appendf(why, whylen, "malformed edns-key-tag option\n");
+			return false;
+		}
+		ngot = (size_t)n < RPL_MAX_OPTVALS ? (size_t)n
+		                                   : RPL_MAX_OPTVALS;
+	}
+	bool ok =
+	        ngot == e->nkeytag &&
+	        (ngot == 0 || memcmp(got, e->keytag, ngot * sizeof(*got)) == 0);
+	if (!ok) {
+		char a[128], b[128];
+		codes_str(e->keytag, e->nkeytag, a, sizeof(a));
+		codes_str(got, ngot, b, sizeof(b));
+		appendf(why, whylen, "edns-key-tag: expected%s, got%s%s\n", a,
+		        b, o == NULL ? " (no option)" : "");
+	}
+	return ok;
+}
+
 bool rpl_entry_check(const rpl_entry_t *e, const od_pkt_t *p, char *why,
                      size_t whylen)
 {
@@ -1307,6 +1656,10 @@ bool rpl_entry_check(const rpl_entry_t *e, const od_pkt_t *p, char *why,
 			ok = false;
 		}
 	}
+	if (e->ede_given && !ede_check(e, p, why, whylen))
+		ok = false;
+	if (e->keytag_given && !keytag_check(e, p, why, whylen))
+		ok = false;
 	bool ttl = (m & RPL_M_TTL) != 0;
 	if ((m & RPL_M_ANSWER) &&
 	    !section_check(e, p, OD_ANSWER, ttl, why, whylen))

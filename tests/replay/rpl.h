@@ -56,6 +56,9 @@ enum {
 /*! The bits that make an entry a spoof delivered before the real answer. */
 #define RPL_A_SPOOF (RPL_A_WRONG_ID | RPL_A_WRONG_ADDR | RPL_A_WRONG_QNAME)
 
+/*! Most values of one EDE or KEYTAG line. */
+#define RPL_MAX_OPTVALS 16
+
 typedef struct rpl_question {
 	uint8_t name[OD_NAME_MAXLEN];
 	uint16_t qtype, qclass;
@@ -80,6 +83,16 @@ typedef struct rpl_entry {
 	size_t nqd;
 	bool has[4];      /*!< SECTION x was written */
 	rpl_rrs_t sec[4]; /*!< ANSWER..ADDITIONAL (index 0 unused) */
+	/*! EDE lines: the Extended DNS Error INFO-CODEs the message must
+	 *  carry (EDE none: ede_given with nede 0: it must carry none) */
+	bool ede_given;
+	uint16_t ede[RPL_MAX_OPTVALS];
+	size_t nede;
+	/*! KEYTAG line: the RFC 8145 edns-key-tag option, tags in order
+	 *  (KEYTAG none: keytag_given with nkeytag 0: no such option) */
+	bool keytag_given;
+	uint16_t keytag[RPL_MAX_OPTVALS];
+	size_t nkeytag;
 } rpl_entry_t;
 
 typedef struct rpl_range {
@@ -97,6 +110,11 @@ typedef enum rpl_step_kind {
 	RPL_TIME_PASSES,
 	RPL_CHECK_OUT_QUERY,
 	RPL_CHECK_UPSTREAM,
+	RPL_CHECK_SIGS,         /*!< signature verifications of the query */
+	RPL_CHECK_TA,           /*!< RFC 5011 state of an anchor key */
+	RPL_CHECK_TA_STATEFILE, /*!< the state file reads back the same */
+	RPL_TA_RESTART,         /*!< restart: anchors from the state file */
+	RPL_TA_STATE_LOST,      /*!< restart without the state file */
 } rpl_step_kind_t;
 
 /*! One expected upstream query of CHECK_UPSTREAM. */
@@ -120,7 +138,17 @@ typedef struct rpl_step {
 	long count;         /*!< CHECK_UPSTREAM: -1 when not given */
 	rpl_upq_t *upq;     /*!< CHECK_UPSTREAM: expected sequence */
 	size_t nupq;
+	/* CHECK_TA: zone, key tag and state (0: absent) */
+	uint8_t ta_zone[OD_NAME_MAXLEN];
+	uint16_t ta_tag;
+	int ta_state;
 } rpl_step_t;
+
+/*! A negative trust anchor of the configuration. */
+typedef struct rpl_nta {
+	uint8_t name[OD_NAME_MAXLEN];
+	uint32_t secs; /*!< lifetime from the start (0: no expiry) */
+} rpl_nta_t;
 
 typedef struct rpl_scenario {
 	char *path;
@@ -129,6 +157,16 @@ typedef struct rpl_scenario {
 	odr_cache_conf_t cache_conf;
 	odr_hints_t hints; /*!< v malloc'd */
 	uint64_t seed;
+	/* DNSSEC: trust anchors (validation is on when there is one) */
+	rpl_rrs_t anchors; /*!< DS and DNSKEY records */
+	rpl_nta_t *ntas;   /*!< malloc'd */
+	size_t nntas;
+	bool have_date;     /*!< val-override-date given */
+	int64_t date;       /*!< wall clock at the start (seconds) */
+	bool ta5011;        /*!< trust-anchor-5011: RFC 5011 updates */
+	bool ta_read_only;  /*!< trust-anchor-read-only: no state saved */
+	uint32_t holddown;  /*!< add and remove hold-down (0: default) */
+	bool no_aggressive; /*!< aggressive-nsec: no (RFC 8198 off) */
 	rpl_range_t *ranges;
 	size_t nranges;
 	rpl_step_t *steps;
