@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,11 @@
 struct od_udp_slot {
 	struct sockaddr_storage peer;
 	struct sockaddr_storage local;
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	/* Control buffers aligned for struct cmsghdr (a union with it would
+	 * hold a flexible array member in the middle of this struct). */
+	struct {
+		alignas(struct cmsghdr) char buf[CMSG_SPACE(
+		        sizeof(struct in6_pktinfo))];
 	} rctl, sctl;
 };
 
@@ -65,7 +68,8 @@ static size_t take_pktinfo(struct msghdr *h, struct od_udp_slot *slot)
 			        (struct sockaddr_in *)&slot->local;
 			a->sin_addr = pi.ipi_addr;
 			struct in_pktinfo out = { .ipi_spec_dst = pi.ipi_addr };
-			struct cmsghdr *o = &slot->sctl.align;
+			struct cmsghdr *o =
+			        (struct cmsghdr *)(void *)slot->sctl.buf;
 			o->cmsg_level = IPPROTO_IP;
 			o->cmsg_type = IP_PKTINFO;
 			o->cmsg_len = CMSG_LEN(sizeof(out));
@@ -86,7 +90,8 @@ static size_t take_pktinfo(struct msghdr *h, struct od_udp_slot *slot)
 				out.ipi6_ifindex = pi.ipi6_ifindex;
 				a->sin6_scope_id = pi.ipi6_ifindex;
 			}
-			struct cmsghdr *o = &slot->sctl.align;
+			struct cmsghdr *o =
+			        (struct cmsghdr *)(void *)slot->sctl.buf;
 			o->cmsg_level = IPPROTO_IPV6;
 			o->cmsg_type = IPV6_PKTINFO;
 			o->cmsg_len = CMSG_LEN(sizeof(out));
