@@ -1392,6 +1392,35 @@ static int sentinel(const odr_req_t *r, const uint8_t *qname)
 static odr_state_t attach_wildcard_proof(odr_req_t *r, odr_task_t *t,
                                          const odr_group_t *g);
 
+/* The reason of a verdict kept in the cache (the cache keeps the EDE
+ * code, not the text). */
+static const char *cached_text(odr_req_t *r, uint8_t sec, uint16_t ede,
+                               const uint8_t *name, uint16_t type)
+{
+	static const struct {
+		uint16_t code;
+		const char *text;
+	} what[] = {
+		{ OD_EDE_DNSKEY_ALG, "DNSSEC algorithm not supported" },
+		{ OD_EDE_DS_DIGEST, "DS digest type not supported" },
+		{ OD_EDE_SIG_EXPIRED, "signature expired" },
+		{ OD_EDE_SIG_NOT_YET, "signature not yet valid" },
+		{ OD_EDE_DNSKEY_MISSING, "no matching DNSKEY" },
+		{ OD_EDE_RRSIGS_MISSING, "no RRSIG" },
+		{ OD_EDE_NSEC_MISSING, "denial not proven" },
+		{ OD_EDE_NSEC3_ITERS, "NSEC3 iterations above the limit" },
+	};
+	if (sec == ODR_SEC_SECURE || (sec == ODR_SEC_INSECURE && ede == 0))
+		return NULL;
+	const char *w = sec == ODR_SEC_BOGUS ? "DNSSEC validation failed"
+	                                     : "not validated";
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		if (what[i].code == ede)
+			w = what[i].text;
+	ntext_t a;
+	return fmt(r, "%s: %s/%s (cached)", w, ntext(&a, name), tname(type));
+}
+
 odr_state_t odr_val_step(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 {
 	vout_t all = out_of(V_SECURE, -1, NULL);
@@ -1406,10 +1435,9 @@ odr_state_t odr_val_step(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 		} else if (g->sec != ODR_SEC_UNCHECKED) {
 			one = out_of(res_of(g->sec),
 			             g->sec == ODR_SEC_SECURE ? -1 : g->ede,
-			             g->sec == ODR_SEC_BOGUS
-			                     ? "DNSSEC validation failed "
-			                       "(cached)"
-			                     : NULL);
+			             cached_text(r, g->sec, g->ede,
+			                         g->rrs[0].owner,
+			                         g->rrs[0].type));
 			if (g->sec == ODR_SEC_INSECURE && g->ede == 0)
 				one.ede = -1;
 			/* A wildcard answer from the cache goes to DO
@@ -1435,10 +1463,8 @@ odr_state_t odr_val_step(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 		if (t->neg_sec != ODR_SEC_UNCHECKED) {
 			one = out_of(res_of(t->neg_sec),
 			             t->neg_ede ? t->neg_ede : -1,
-			             t->neg_sec == ODR_SEC_BOGUS
-			                     ? "DNSSEC validation failed "
-			                       "(cached)"
-			                     : NULL);
+			             cached_text(r, t->neg_sec, t->neg_ede,
+			                         t->qname, t->qtype));
 		} else {
 			int res = negative(r, t, now_ms, &one);
 			if (res == V_NEED)
