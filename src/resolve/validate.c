@@ -602,8 +602,19 @@ static int zone_keys(odr_req_t *r, odr_task_t *t, const uint8_t *zone,
 		return V_INSECURE;
 	}
 	vdata_t d;
-	if (vget(r, t, zone, OD_TYPE_DNSKEY, now_ms, &d) == V_NEED)
+	if (anchor && r->nocache && t == r->root &&
+	    t->qtype == OD_TYPE_DNSKEY && od_name_equal(t->qname, zone) &&
+	    t->nans > 0 && t->ans[0].n > 0 &&
+	    t->ans[0].rrs[0].type == OD_TYPE_DNSKEY &&
+	    t->ans[0].sec == ODR_SEC_UNCHECKED) {
+		/* A refresh of an anchored zone (RFC 5011): the set just
+		 * fetched is checked against the anchors themselves, not
+		 * replaced by the one the cache validated before. */
+		memset(&d, 0, sizeof(d));
+		d.set = t->ans[0];
+	} else if (vget(r, t, zone, OD_TYPE_DNSKEY, now_ms, &d) == V_NEED) {
 		return V_NEED;
+	}
 	if (d.failed || d.neg || d.set.n == 0) {
 		int ede = d.failed && d.ede == OD_EDE_NO_REACHABLE_AUTH
 		                  ? OD_EDE_NO_REACHABLE_AUTH
