@@ -750,6 +750,8 @@ static int do_query(run_t *r, const rpl_step_t *step)
 		return -1;
 	}
 	int rc = 0;
+	if (step->refresh)
+		odr_req_nocache(req);
 	odr_state_t st = odr_req_begin(req, q, (size_t)qlen, r->now_ms);
 	if (st != ODR_DONE && st != ODR_PRODUCE) {
 		fail(r, step,
@@ -811,12 +813,13 @@ static int do_query(run_t *r, const rpl_step_t *step)
 		static const char *const sec[] = { "unchecked", "insecure",
 			                           "secure", "bogus" };
 		fprintf(stderr,
-		        "step %ld: rcode %u, %s, %u upstream, %u "
+		        "step %ld%s: rcode %u, %s, %u upstream, %u "
 		        "timeouts, %s, %u signatures%s%s\n",
-		        step->id, info->rcode,
-		        info->cached ? "cached" : "not cached", info->upstream,
-		        info->timeouts, info->sec < 4 ? sec[info->sec] : "?",
-		        info->sigs, info->fail ? ", fail: " : "",
+		        step->id, step->refresh ? " (refresh)" : "",
+		        info->rcode, info->cached ? "cached" : "not cached",
+		        info->upstream, info->timeouts,
+		        info->sec < 4 ? sec[info->sec] : "?", info->sigs,
+		        info->fail ? ", fail: " : "",
 		        info->fail ? info->fail : "");
 		print_log(r);
 		if (r->answer_len > 0)

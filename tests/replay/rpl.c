@@ -803,8 +803,19 @@ static int step_line(parser_t *p, rpl_step_t *st)
 		           : tok_is(&t[2], "CHECK_ANSWER")
 		                   ? RPL_CHECK_ANSWER
 		                   : RPL_CHECK_OUT_QUERY;
+		/* QUERY REFRESH: a refresh the resolver makes itself, which
+		 * the cache does not answer (odr_req_nocache) */
+		if (n == 4 && st->kind == RPL_QUERY &&
+		    tok_is(&t[3], "REFRESH")) {
+			st->refresh = true;
+			return 0;
+		}
 		if (n != 3)
-			return perr(p, "unexpected text after the step type");
+			return perr(p,
+			            st->kind == RPL_QUERY
+			                    ? "STEP id QUERY [REFRESH]"
+			                    : "unexpected text after the step "
+			                      "type");
 		return 0;
 	}
 	if (tok_is(&t[2], "TIME_PASSES")) {

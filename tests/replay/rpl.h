@@ -133,6 +133,7 @@ typedef struct rpl_step {
 	long id;
 	rpl_step_kind_t kind;
 	rpl_entry_t *entry; /*!< QUERY, CHECK_ANSWER, CHECK_OUT_QUERY */
+	bool refresh;       /*!< QUERY REFRESH: odr_req_nocache first */
 	uint32_t elapse;    /*!< TIME_PASSES: seconds */
 	int cmp;            /*!< CHECK_UPSTREAM: '=', '<' (<=), '>' (>=) */
 	long count;         /*!< CHECK_UPSTREAM: -1 when not given */

@@ -34,7 +34,11 @@ signatures are valid from 2024-01-01 to 2025-01-01 (expired.test.: in
 
 Usage (from anywhere; the files are written next to this directory):
 
-    tests/replay/gen/gen_val.py [--oz PATH/onedot-zone]
+    tests/replay/gen/gen_val.py [--oz PATH/onedot-zone] [--only NAME ...]
+
+--only writes the named scenarios alone (file names without .rpl, e.g.
+ta5011_refresh_cached), leaving the others as they are: new keys change
+every file, so a new scenario can be added without rewriting the rest.
 
 It needs Python 3 with dnspython and the onedot-zone binary of a build
 directory (found as build*/src/tools/onedot-zone/onedot-zone when --oz is
@@ -114,6 +118,24 @@ class Tool:
 
     def ds(self, base):
         return self.run("ds", base + ".key").strip()
+
+    def with_ttl(self, base, ttl):
+        """A copy of a key whose DNSKEY record carries this TTL (the one
+        onedot-zone sign gives it)."""
+        new = "%s-ttl%d" % (base, ttl)
+        if os.path.exists(new + ".key"):
+            return new
+        shutil.copy(base + ".private", new + ".private")
+        with open(base + ".key") as f:
+            text = f.read()
+        out = []
+        for line in text.splitlines():
+            if line.strip() and not line.startswith(";"):
+                line = line.replace(" IN DNSKEY ", " %d IN DNSKEY " % ttl)
+            out.append(line)
+        with open(new + ".key", "w") as f:
+            f.write("\n".join(out) + "\n")
+        return new
 
     def revoked(self, base):
         """A copy of a KSK with the REVOKE bit (flags 385): same key
@@ -540,6 +562,9 @@ SHORT_EXPIRATION = "20240201001000"
 # Scenarios that show open engine bugs: written to pending/ (README.md
 # says what goes wrong); take a name out once the engine is fixed.
 PENDING = set()
+# --only: the scenarios to write (None: all), and those written
+ONLY = None
+WRITTEN = set()
 
 OPTOUT_CHILD_ADDR = "192.0.2.14"
 NSEC3_CHILD_ADDR = "192.0.2.32"
@@ -794,9 +819,15 @@ class Hierarchy:
         ds = dns.dnssec.make_ds(N(origin), rd, "SHA256")
         return "%s IN DS %s" % (origin, ds.to_text())
 
-    def root(self, ksks, zsk, extra_keys=()):
+    def root(self, ksks, zsk, extra_keys=(), dnskey_ttl=None):
+        """The root signed by ksks and zsk, publishing extra_keys too;
+        dnskey_ttl: the TTL of the DNSKEY RRset (default: the SOA's)."""
+        if dnskey_ttl is not None:
+            ksks = [self.tool.with_ttl(k, dnskey_ttl) for k in ksks]
+            zsk = self.tool.with_ttl(zsk, dnskey_ttl)
+        ttl = dnskey_ttl if dnskey_ttl is not None else 172800
         text = self.root_text(extra=[self.tool.dnskey(k).replace(
-            " IN DNSKEY ", " 172800 IN DNSKEY ") for k in extra_keys])
+            " IN DNSKEY ", " %d IN DNSKEY " % ttl) for k in extra_keys])
         signed = self.tool.sign(".", text, ksks + [zsk])
         return Auth(".", signed, ROOT_ADDR)
 
@@ -829,7 +860,8 @@ class Scenario:
         self.steps += list(body)
         return self.sid
 
-    def query(self, qname, qtype, do=True, ad=False, cd=False, edns=True):
+    def query(self, qname, qtype, do=True, ad=False, cd=False, edns=True,
+              refresh=False):
         flags = "RD" + (" AD" if ad else "") + (" CD" if cd else "") + \
             (" DO" if do else "")
         body = ["ENTRY_BEGIN", "REPLY " + flags]
@@ -837,7 +869,7 @@ class Scenario:
             body.append("EDNS 1232")
         body += ["SECTION QUESTION", "%s IN %s" % (qname, qtype),
                  "ENTRY_END"]
-        return self.step("QUERY", body)
+        return self.step("QUERY REFRESH" if refresh else "QUERY", body)
 
     def check(self, qname, qtype, rcode="NOERROR", ad=False, cd=False,
               an=(), ns=None, ede=None, do=None, extra_flags=""):
@@ -869,6 +901,9 @@ class Scenario:
         return self.step(kind, body)
 
     def write(self, head, ranges):
+        if ONLY is not None and self.name not in ONLY:
+            return
+        WRITTEN.add(self.name)
         sub = "pending" if self.name in PENDING else (
             "selftest" if self.name.startswith("selftest_") else "")
         name = self.name[len("selftest_"):] if sub == "selftest" \
@@ -1497,19 +1532,24 @@ def ta5011_scenarios(h, tool, keys):
         for k in ("is-ta", "not-ta") for t in (t1, t2)]
 
     class Sc(Scenario):
-        def __init__(self, name, title, config=()):
+        def __init__(self, name, title, config=(), comment=(),
+                     phases=phases):
             super().__init__(name, title, [sec], client, config=config,
-                             comment=keys_comment)
+                             comment=keys_comment + list(comment))
             self.spans = []  # (phase, first step id)
+            self.phases = phases
 
         def phase(self, p):
             self.spans.append((p, self.sid + 1))
 
-        def dnskey(self, p, ok=True, ede=None):
-            self.query(".", "DNSKEY")
+        def dnskey(self, p, ok=True, ede=None, refresh=False):
+            """A query for the root's DNSKEY RRset, answered with phase
+            p's (refresh: one the cache does not answer)."""
+            self.query(".", "DNSKEY", refresh=refresh)
             if ok:
                 self.check(".", "DNSKEY", ad=True, do=True,
-                           an=phases[p].answer(N("."), T.DNSKEY)["an"])
+                           an=self.phases[p].answer(N("."),
+                                                    T.DNSKEY)["an"])
             else:
                 self.check(".", "DNSKEY", rcode="SERVFAIL", ede=ede)
 
@@ -1544,9 +1584,9 @@ def ta5011_scenarios(h, tool, keys):
             for i, (p, first) in enumerate(self.spans):
                 last = bounds[i + 1][1] - 1
                 ranges += ["; phase %s: the DNSKEY RRset" % p]
-                ranges += phases[p].range_text(self.client, first, last,
-                                               only=dnskey)
-            ranges += phases["P1"].range_text(self.client)
+                ranges += self.phases[p].range_text(self.client, first,
+                                                    last, only=dnskey)
+            ranges += self.phases["P1"].range_text(self.client)
             ranges += h.auth["test."].range_text(self.client)
             ranges += h.auth[sec].range_text(self.client)
             self.write(head, ranges)
@@ -1715,6 +1755,58 @@ def ta5011_scenarios(h, tool, keys):
     sc.www(ok=False, ede=[9])
     sc.finish()
 
+    # The daemon's own refresh (odr_req_nocache) while the cache still
+    # holds the DNSKEY RRset validated earlier: the fetched set must be
+    # the one checked against the anchors and reported, or a new key
+    # stays unseen until the cached set expires.
+    ttl = 2 * DAY
+    cached = {
+        "P1": h.root([ksk1], zsk, dnskey_ttl=ttl),
+        "P2": h.root([ksk1], zsk, extra_keys=[ksk2], dnskey_ttl=ttl),
+    }
+    sc = Sc("ta5011_refresh_cached", "RFC 5011 refresh while the cache "
+            "holds the validated DNSKEY RRset: the refresh reaches the "
+            "server and the key published since is AddPend at once, "
+            "Valid after the hold-down",
+            comment=["the root's DNSKEY TTL is 2 days; STEP QUERY "
+                     "REFRESH is the resolver's own refresh query"],
+            phases=cached)
+    sc.phase("P1")
+    # an ordinary query validates the root's keys and caches them
+    sc.www()
+    sc.upstream("", ["SOME %s . DNSKEY" % ROOT_ADDR])
+    sc.ta(t1, "Valid")
+    sc.ta(t2, "absent")
+    # half a day later (the cache keeps the set a day at most, its
+    # default ceiling) the root publishes KSK2; the cache still answers
+    sc.time(DAY // 2)
+    sc.phase("P2")
+    sc.query(".", "DNSKEY")
+    sc.check(".", "DNSKEY", ad=True, do=True,
+             an=cached["P1"].answer(N("."), T.DNSKEY)["an"])
+    sc.upstream("= 0")
+    sc.ta(t2, "absent")
+    # the refresh asks the server and sees KSK2
+    sc.dnskey("P2", refresh=True)
+    sc.upstream("", ["SENT %s . DNSKEY" % ROOT_ADDR])
+    sc.ta(t1, "Valid")
+    sc.ta(t2, "AddPend")
+    # what the refresh learnt is cached
+    sc.dnskey("P2")
+    sc.upstream("= 0")
+    # after the 30-day hold-down the next refresh makes KSK2 Valid
+    sc.time(29 * DAY)
+    sc.dnskey("P2", refresh=True)
+    sc.ta(t2, "AddPend")
+    sc.time(2 * DAY)
+    sc.dnskey("P2", refresh=True)
+    sc.upstream("", ["SENT %s . DNSKEY" % ROOT_ADDR])
+    sc.ta(t1, "Valid")
+    sc.ta(t2, "Valid")
+    sc.sentinel("is-ta", t2, True)
+    sc.raw("CHECK_TA_STATEFILE")
+    sc.finish()
+
     sc = Sc("ta5011_read_only", "RFC 5011 with a read-only state: what was "
             "learnt is not saved, so after a restart the new key is "
             "unknown and the zone bogus once the old key is gone",
@@ -1739,7 +1831,13 @@ def find_oz():
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--oz", help="the onedot-zone binary")
+    ap.add_argument("--only", nargs="+", metavar="NAME",
+                    help="write these scenarios only (names without .rpl; "
+                    "selftest_NAME for those of selftest/)")
     args = ap.parse_args()
+    global ONLY
+    if args.only:
+        ONLY = set(n[:-4] if n.endswith(".rpl") else n for n in args.only)
     oz = args.oz or find_oz()
     if oz is None:
         sys.exit("onedot-zone not found: build it, or give --oz")
@@ -1759,6 +1857,8 @@ def main():
         h.root_auth = h.root([root_ksk], root_zsk)
         static_scenarios(h)
         ta5011_scenarios(h, tool, keys)
+    if ONLY is not None and ONLY - WRITTEN:
+        sys.exit("no such scenario: %s" % " ".join(sorted(ONLY - WRITTEN)))
 
 
 if __name__ == "__main__":
