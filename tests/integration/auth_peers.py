@@ -209,6 +209,14 @@ class Nsd(Server):
 class Knot(Server):
     name = "knot"
 
+    def policy_lines(self):
+        """Configuration sections before the template (subclasses)."""
+        return []
+
+    def template_lines(self):
+        """More lines of the default template (subclasses)."""
+        return []
+
     def argv(self):
         d = self.dir
         conf = os.path.join(d, "knot.conf")
@@ -227,12 +235,14 @@ class Knot(Server):
             "    any: info",
             "database:",
             "  storage: \"%s\"" % d,
+        ] + self.policy_lines() + [
             "template:",
             "  - id: default",
             "    storage: \"%s\"" % d,
             "    zonefile-sync: -1",
             "    zonefile-load: whole",
             "    journal-content: none",
+        ] + self.template_lines() + [
             "zone:",
         ]
         for origin, path in self.zones:

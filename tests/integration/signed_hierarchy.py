@@ -243,46 +243,17 @@ class KnotSigner(auth_peers.Knot):
 
     name = "knot-signer"
 
-    def argv(self):
-        d = self.dir
-        conf = os.path.join(d, "knot.conf")
-        lines = [
-            "server:",
-            "  listen: %s@%d" % (self.addr, self.port),
-            "  rundir: \"%s\"" % d,
-            "  pidfile: \"%s\"" % os.path.join(d, "knot.pid"),
-            "  udp-workers: 1",
-            "  tcp-workers: 1",
-            "  background-workers: 1",
-            "control:",
-            "  listen: \"%s\"" % os.path.join(d, "knot.sock"),
-            "log:",
-            "  - target: stderr",
-            "    any: info",
-            "database:",
-            "  storage: \"%s\"" % d,
-            "policy:",
-            "  - id: auto",
-            "    algorithm: ecdsap256sha256",
-            "    nsec3: on",
-            "    nsec3-iterations: 0",
-            "    nsec3-salt-length: 0",
-            "template:",
-            "  - id: default",
-            "    storage: \"%s\"" % d,
-            "    zonefile-sync: -1",
-            "    zonefile-load: whole",
-            "    journal-content: none",
-            "    dnssec-signing: on",
-            "    dnssec-policy: auto",
-            "zone:",
-        ]
-        for origin, path in self.zones:
-            lines += ["  - domain: \"%s\"" % origin,
-                      "    file: \"%s\"" % path]
-        with open(conf, "w") as f:
-            f.write("\n".join(lines) + "\n")
-        return [auth_peers.tool("knotd"), "-c", conf]
+    def policy_lines(self):
+        return ["policy:",
+                "  - id: auto",
+                "    algorithm: ecdsap256sha256",
+                "    nsec3: on",
+                "    nsec3-iterations: 0",
+                "    nsec3-salt-length: 0"]
+
+    def template_lines(self):
+        return ["    dnssec-signing: on",
+                "    dnssec-policy: auto"]
 
     def ksk_ds(self, origin):
         """DS text of the KSK (flags 257) the server publishes for

@@ -20,9 +20,7 @@ Addresses (port 53): onedot on 127.13.20.1-.19; the silent root
 
 import base64
 import os
-import signal
 import socket
-import subprocess
 import threading
 import time
 
@@ -36,8 +34,9 @@ import dns.rdatatype
 import pytest
 
 import auth_peers as ap
+import onedot_daemon as od
+from onedot_daemon import run, write
 
-START_WAIT = 10.0
 ROOT_ADDR = "127.13.20.250"
 STATE_FILE = "trust-anchors.state"
 BUILTIN_TAGS = [20326, 38696]
@@ -59,22 +58,7 @@ def key_tag(text):
 
 @pytest.fixture(scope="module")
 def binary():
-    b = ap.build_dir()
-    path = os.path.join(b, "src", "daemon", "onedot") if b else None
-    if path is None or not os.access(path, os.X_OK):
-        pytest.fail("onedot is not built (ONEDOT_BUILD_DIR=%r)" % b)
-    return path
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return str(path)
-
-
-def run(argv, timeout=20):
-    return subprocess.run(argv, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    return od.find_binary()
 
 
 def read_state(path):
@@ -93,66 +77,11 @@ def read_state(path):
     return out
 
 
-class Daemon:
-    """onedot in the foreground; ready once it logs 'started'."""
-
-    def __init__(self, binary, addr, workdir, extra=()):
-        self.addr = addr
-        self.hints = write(os.path.join(str(workdir), "root.hints"), HINTS)
-        self.argv = [binary, "--listen", "%s@53" % addr, "--workers", "2",
-                     "--root-hints", self.hints] + list(extra)
-        self.log_path = os.path.join(str(workdir), "onedot-%s.log" % addr)
-        self.proc = None
-        self._log = None
-        self._from = 0
-
-    def start(self):
-        if not ap.port_free(self.addr):
-            pytest.fail("%s@53 is in use" % self.addr)
-        self._log = open(self.log_path, "ab")
-        self._from = self._log.tell()  # this run's lines only
-        self.proc = subprocess.Popen(self.argv, stdout=self._log,
-                                     stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + START_WAIT
-        while time.monotonic() < deadline:
-            if 'msg="started"' in self.log():
-                return self
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        pytest.fail("onedot did not start: %s\n--- log ---\n%s"
-                    % (" ".join(self.argv), self.log()))
-
-    def log(self):
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(self._from)
-                return f.read().decode(errors="replace")
-        except OSError:
-            return ""
-
-    def stop(self):
-        """SIGTERM; returns the exit status."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self._log.close()
-        log = self.log()
-        assert "runtime error" not in log
-        assert "Sanitizer" not in log
-        return self.proc.returncode
-
-
-def started(binary, addr, tmp_path, extra):
-    return Daemon(binary, addr, tmp_path, extra).start()
+def started(binary, addr, workdir, extra):
+    """onedot on addr, its root hints at the silent root, ready once it
+    logs that it started."""
+    hints = write(os.path.join(str(workdir), "root.hints"), HINTS)
+    return od.Onedot(binary, addr, workdir, hints, extra).start()
 
 
 # ------------------------------------------------------------ state file
