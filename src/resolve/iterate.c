@@ -443,6 +443,21 @@ static odr_state_t referral(odr_req_t *r, odr_task_t *t, const od_pkt_t *p,
 		return lame(r, t, i, now_ms);
 	report(r, t, i, ODR_OK, rtt, now_ms);
 	odr_store_rrset(r, nsset, n, ODR_RANK_AUTHORITY, now_ms);
+	/* The parent's DS set travels with its referral (RFC 4035 §3.1.4):
+	 * cached unchecked, the validator need not ask for it again. */
+	if (r->dnssec_ok) {
+		size_t nds;
+		od_rr_t *ds =
+		        collect(r, p, OD_AUTHORITY, zone, OD_TYPE_DS, &nds);
+		if (ds != NULL) {
+			odr_group_t g = { .rrs = ds,
+				          .n = (uint16_t)nds,
+				          .rank = ODR_RANK_AUTHORITY };
+			g.sigs = collect_sigs(r, p, OD_AUTHORITY, zone,
+			                      OD_TYPE_DS, &g.nsigs);
+			odr_store_group(r, &g, ODR_SEC_UNCHECKED, 0, now_ms);
+		}
+	}
 	/* Glue only from inside the zone whose servers we asked (the
 	 * bailiwick); anything else could be a poisoning attempt. */
 	for (size_t j = 0; j < c->nns; j++) {
@@ -908,9 +923,12 @@ odr_state_t odr_iter_produce(odr_req_t *r, odr_task_t *t, uint64_t now_ms,
 			continue;
 		}
 		/* A server that dropped the EDNS query may answer without
-		 * it: one more try each (RFC 6891 §6.2.2). */
+		 * it: one more try each (RFC 6891 §6.2.2). Not while
+		 * validating: an answer without EDNS carries no DNSSEC
+		 * records, so one lost packet would make the zone bogus and
+		 * mark the server as EDNS-broken for later queries. */
 		bool again = false;
-		for (size_t k = 0; k < c->naddr; k++) {
+		for (size_t k = 0; k < c->naddr && !r->dnssec_ok; k++) {
 			if (c->timeouts[k] == 1 && !c->noedns[k] &&
 			    !c->answered[k]) {
 				c->noedns[k] = true;

@@ -59,7 +59,13 @@ typedef struct vout {
 /* A validated DNSKEY RRset, parsed. */
 typedef struct vkeys {
 	uint8_t zone[OD_NAME_MAXLEN];
-	od_dnskey_t *keys; /* arena array; keys registered in r->keys */
+	/* Keys are parsed (a public key built) only when an RRSIG names
+	 * their tag and algorithm: building one costs about as much as a
+	 * verification, and most keys of a set are never needed. Until
+	 * then only flags, protocol, algorithm and tag are filled in. */
+	od_dnskey_t *keys; /* arena array; parsed ones registered in r->keys */
+	const od_rr_t *rr; /* the DNSKEY records, same order */
+	bool *parsed;
 	size_t n;
 } vkeys_t;
 
@@ -304,6 +310,9 @@ void odr_val_sub_done(odr_req_t *r, odr_task_t *t, const odr_task_t *sub)
 
 /* Signatures. */
 
+static void keys_ready(odr_req_t *r, const vkeys_t *k, const od_rrsig_rd_t *sg,
+                       size_t nsigs);
+
 static int sig_ede(int res)
 {
 	switch (res) {
@@ -388,6 +397,7 @@ static int verify(odr_req_t *r, const od_rr_t *rrs, size_t n,
 		.count = n,
 		.rrs = rd,
 	};
+	keys_ready(r, k, sg, nsigs);
 	od_rrsig_keyset_t ks = { k->zone, k->keys, k->n };
 	od_rrsig_match_t m;
 	int res = od_rrsig_verify_set(&set, sg, nsigs, &ks, (uint64_t)r->wall,
@@ -458,26 +468,64 @@ static const vkeys_t *keys_parse(odr_req_t *r, const uint8_t *zone,
                                  vkeys_t *tmp)
 {
 	od_dnskey_t *keys = od_mm_calloc(&r->arena.mm, g->n * sizeof(*keys));
-	if (keys == NULL)
+	od_rr_t *rr = od_mm_alloc(&r->arena.mm, g->n * sizeof(*rr));
+	bool *parsed = od_mm_calloc(&r->arena.mm, g->n * sizeof(*parsed));
+	if (keys == NULL || rr == NULL || parsed == NULL)
 		return NULL;
 	size_t n = 0;
 	for (size_t i = 0; i < g->n; i++) {
-		if (use != NULL && !use[i])
+		const od_rr_t *k = &g->rrs[i];
+		if ((use != NULL && !use[i]) || k->rdlen < 4)
 			continue;
-		if (od_dnskey_from_rdata(&keys[n], g->rrs[i].rdata,
-		                         g->rrs[i].rdlen, &r->arena.mm) != 0)
-			continue;
-		if (!keep_key(r, &keys[n])) {
-			od_dnskey_free(&keys[n]);
-			return NULL;
-		}
+		keys[n].flags = od_get_u16(k->rdata);
+		keys[n].protocol = k->rdata[2];
+		keys[n].alg = k->rdata[3];
+		keys[n].tag = od_key_tag(k->rdata, k->rdlen);
+		rr[n] = *k;
 		n++;
 	}
 	od_name_copy(tmp->zone, zone);
 	od_name_lower(tmp->zone);
 	tmp->keys = keys;
+	tmp->rr = rr;
+	tmp->parsed = parsed;
 	tmp->n = n;
 	return tmp;
+}
+
+/* Build the keys the RRSIGs name (tag and algorithm), at most max_keys
+ * per RRSIG (the verification tries no more). */
+static void keys_ready(odr_req_t *r, const vkeys_t *k, const od_rrsig_rd_t *sg,
+                       size_t nsigs)
+{
+	for (size_t j = 0; j < nsigs; j++) {
+		if (sg[j].len < OD_RRSIG_FIXED_LEN)
+			continue;
+		uint8_t alg = sg[j].data[2];
+		uint16_t tag = od_get_u16(sg[j].data + 16);
+		uint32_t tried = 0;
+		for (size_t i = 0; i < k->n && tried < r->limits.max_keys;
+		     i++) {
+			od_dnskey_t *key = &k->keys[i];
+			if (key->tag != tag || key->alg != alg)
+				continue;
+			tried++;
+			if (k->parsed[i])
+				continue;
+			k->parsed[i] = true;
+			if (od_dnskey_from_rdata(key, k->rr[i].rdata,
+			                         k->rr[i].rdlen,
+			                         &r->arena.mm) != 0) {
+				/* Malformed: left matching nothing. */
+				memset(key, 0, sizeof(*key));
+				continue;
+			}
+			if (!keep_key(r, key)) {
+				od_dnskey_free(key);
+				memset(key, 0, sizeof(*key));
+			}
+		}
+	}
 }
 
 /* Remember a validated key set for the rest of the request. */
