@@ -73,7 +73,8 @@ typedef struct odr_cut {
 	struct sockaddr_storage addr[ODR_CUT_MAX_ADDR];
 	bool tried[ODR_CUT_MAX_ADDR];
 	uint8_t timeouts[ODR_CUT_MAX_ADDR];
-	bool noedns[ODR_CUT_MAX_ADDR]; /*!< next query to it without EDNS */
+	bool noedns[ODR_CUT_MAX_ADDR];  /*!< next query to it without EDNS */
+	bool retried[ODR_CUT_MAX_ADDR]; /*!< tried again after a timeout */
 	bool answered[ODR_CUT_MAX_ADDR];
 	size_t naddr;
 	unsigned ns_resolved; /*!< NS names resolved by sub-requests (NXNS) */

@@ -63,6 +63,7 @@ static void addr_add_ss(odr_req_t *r, odr_cut_t *c, int nsi,
 	c->tried[c->naddr] = false;
 	c->timeouts[c->naddr] = 0;
 	c->noedns[c->naddr] = false;
+	c->retried[c->naddr] = false;
 	c->answered[c->naddr] = false;
 	c->naddr++;
 	if (nsi >= 0)
@@ -926,12 +927,16 @@ odr_state_t odr_iter_produce(odr_req_t *r, odr_task_t *t, uint64_t now_ms,
 		 * it: one more try each (RFC 6891 §6.2.2). Not while
 		 * validating: an answer without EDNS carries no DNSSEC
 		 * records, so one lost packet would make the zone bogus and
-		 * mark the server as EDNS-broken for later queries. */
+		 * mark the server as EDNS-broken for later queries; the
+		 * retry keeps EDNS then. */
 		bool again = false;
-		for (size_t k = 0; k < c->naddr && !r->dnssec_ok; k++) {
-			if (c->timeouts[k] == 1 && !c->noedns[k] &&
+		for (size_t k = 0; k < c->naddr; k++) {
+			if (c->timeouts[k] == 1 && !c->retried[k] &&
 			    !c->answered[k]) {
-				c->noedns[k] = true;
+				/* Validating: once more as before, in case
+				 * only that packet was lost. */
+				c->retried[k] = true;
+				c->noedns[k] = c->noedns[k] || !r->dnssec_ok;
 				c->tried[k] = false;
 				again = true;
 			}

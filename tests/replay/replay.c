@@ -153,8 +153,9 @@ static void upq_str(const upq_log_t *u, char *out, size_t cap)
 	}
 	od_name_to_str(name, sizeof(name), p.qd[0].qname);
 	od_rrtype_to_str(p.qd[0].qtype, type, sizeof(type));
-	snprintf(out, cap, "%s %s %s %s%s%s", addr, name, type,
+	snprintf(out, cap, "%s %s %s %s%s%s%s", addr, name, type,
 	         u->tcp ? "tcp" : "udp", p.opt ? " edns" : "",
+	         p.opt && od_edns_do(&p.edns) ? " do" : "",
 	         p.hdr.rd ? " rd" : "");
 	od_pkt_free(&p);
 }
@@ -894,10 +895,13 @@ static bool upq_matches(const rpl_upq_t *x, const upq_log_t *u)
 	if (od_pkt_parse(&p, u->wire, u->len, NULL, 0) < 0)
 		return false;
 	const od_question_t *q = od_pkt_question(&p);
-	bool ok = q != NULL && od_name_equal(q->qname, x->qname) &&
+	bool ok = q != NULL &&
+	          (x->any_name || od_name_equal(q->qname, x->qname)) &&
 	          (x->any_type || q->qtype == x->qtype) &&
 	          (x->any_addr || rpl_addr_equal(&x->addr, &u->addr)) &&
-	          (x->tcp < 0 || x->tcp == (int)u->tcp);
+	          (x->tcp < 0 || x->tcp == (int)u->tcp) &&
+	          (x->edns < 0 || x->edns == (p.opt != NULL)) &&
+	          (!x->do_bit || (p.opt != NULL && od_edns_do(&p.edns)));
 	od_pkt_free(&p);
 	return ok;
 }
@@ -925,11 +929,11 @@ static void check_upstream(run_t *r, const rpl_step_t *step)
 	bool ok = true;
 	for (size_t i = 0; i < step->nupq; i++) {
 		const rpl_upq_t *x = &step->upq[i];
-		if (x->some) {
+		if (x->some || x->none) {
 			bool found = false;
 			for (size_t j = 0; j < r->nlog && !found; j++)
 				found = upq_matches(x, &r->log[j]);
-			ok = ok && found;
+			ok = ok && found == x->some;
 		} else {
 			nsent++;
 			ok = ok && k < r->nlog && upq_matches(x, &r->log[k]);
@@ -944,19 +948,25 @@ static void check_upstream(run_t *r, const rpl_step_t *step)
 	fprintf(stderr, "  expected (%zu):\n", step->nupq);
 	for (size_t i = 0; i < step->nupq; i++) {
 		const rpl_upq_t *x = &step->upq[i];
-		char a[64] = "*", n[OD_NAME_STRLEN], t[16];
+		char a[64] = "*", n[OD_NAME_STRLEN] = "*", t[16] = "*";
 		if (!x->any_addr)
 			rpl_addr_str(&x->addr, a, sizeof(a));
-		od_name_to_str(n, sizeof(n), x->qname);
-		if (x->any_type)
-			snprintf(t, sizeof(t), "*");
-		else
+		if (!x->any_name)
+			od_name_to_str(n, sizeof(n), x->qname);
+		if (!x->any_type)
 			od_rrtype_to_str(x->qtype, t, sizeof(t));
-		fprintf(stderr, "    %s %s %s %s%s\n",
-		        x->some ? "SOME" : "SENT", a, n, t,
+		fprintf(stderr, "    %s %s %s %s%s%s%s\n",
+		        x->none   ? "NONE"
+		        : x->some ? "SOME"
+		                  : "SENT",
+		        a, n, t,
 		        x->tcp < 0 ? ""
 		        : x->tcp   ? " tcp"
-		                   : " udp");
+		                   : " udp",
+		        x->edns < 0 ? ""
+		        : x->edns   ? " edns"
+		                    : " noedns",
+		        x->do_bit ? " do" : "");
 	}
 	print_log(r);
 }

@@ -928,34 +928,47 @@ static int optvals_line(parser_t *p, bool *given, uint16_t *v, size_t *n,
 
 static int sent_line(parser_t *p, rpl_step_t *st)
 {
+	static const char usage[] = "SENT|SOME|NONE address|* qname|* qtype|* "
+	                            "[tcp|udp] [edns|noedns] [do]";
 	od_tok_t *t = p->toks;
 	int n = p->ntoks;
-	if (n < 4 || n > 5)
-		return perr(p, "SENT|SOME address|* qname qtype|* [tcp|udp]");
+	if (n < 4)
+		return perr(p, "%s", usage);
 	st->upq = xrealloc(st->upq, (st->nupq + 1) * sizeof(*st->upq));
 	rpl_upq_t *u = &st->upq[st->nupq++];
 	memset(u, 0, sizeof(*u));
 	u->tcp = -1;
+	u->edns = -1;
 	u->some = tok_is(&t[0], "SOME");
+	u->none = tok_is(&t[0], "NONE");
 	if (tok_is(&t[1], "*"))
 		u->any_addr = true;
 	else if (tok_addr(p, &t[1], &u->addr) < 0)
 		return -1;
-	if (tok_name(p, &t[2], u->qname) < 0)
+	if (tok_is(&t[2], "*"))
+		u->any_name = true;
+	else if (tok_name(p, &t[2], u->qname) < 0)
 		return -1;
 	if (tok_is(&t[3], "*"))
 		u->any_type = true;
 	else if (od_rrtype_from_str(t[3].s, t[3].len, &u->qtype) != 0)
 		return perr(p, "unknown type '%.*s'", (int)t[3].len, t[3].s);
-	if (n == 5) {
-		if (tok_is(&t[4], "tcp"))
-			u->tcp = 1;
-		else if (tok_is(&t[4], "udp"))
-			u->tcp = 0;
+	for (int i = 4; i < n; i++) {
+		if ((tok_is(&t[i], "tcp") || tok_is(&t[i], "udp")) &&
+		    u->tcp < 0)
+			u->tcp = tok_is(&t[i], "tcp");
+		else if ((tok_is(&t[i], "edns") || tok_is(&t[i], "noedns")) &&
+		         u->edns < 0)
+			u->edns = tok_is(&t[i], "edns");
+		else if (tok_is(&t[i], "do") && !u->do_bit)
+			u->do_bit = true;
 		else
-			return perr(p, "expected tcp or udp, not '%.*s'",
-			            (int)t[4].len, t[4].s);
+			return perr(p, "unexpected '%.*s' (or given twice): %s",
+			            (int)t[i].len, t[i].s, usage);
 	}
+	if (u->edns == 0 && u->do_bit)
+		return perr(p, "'noedns' and 'do' together: the DO bit lives "
+		               "in the OPT record");
 	return 0;
 }
 
@@ -1073,7 +1086,8 @@ int rpl_load(rpl_scenario_t *s, const char *path, char *err, size_t errlen)
 				break;
 			}
 			if (st == ST_UPSTREAM &&
-			    (tok_is(t0, "SENT") || tok_is(t0, "SOME"))) {
+			    (tok_is(t0, "SENT") || tok_is(t0, "SOME") ||
+			     tok_is(t0, "NONE"))) {
 				if (sent_line(p, step) < 0)
 					goto out;
 				break;

@@ -122,10 +122,14 @@ typedef struct rpl_upq {
 	bool any_addr;
 	struct sockaddr_storage addr;
 	uint8_t qname[OD_NAME_MAXLEN];
+	bool any_name; /*!< qname written as * */
 	uint16_t qtype;
 	bool any_type; /*!< qtype written as * */
 	bool some;     /*!< SOME: anywhere in the sequence, not in order */
+	bool none;     /*!< NONE: no query of the sequence is like it */
 	int tcp;       /*!< -1 either, 0 UDP, 1 TCP */
+	int edns;      /*!< -1 either, 0 without an OPT record, 1 with one */
+	bool do_bit;   /*!< the query has the DO bit */
 } rpl_upq_t;
 
 typedef struct rpl_step {

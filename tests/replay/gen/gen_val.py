@@ -853,6 +853,8 @@ class Scenario:
         self.comment = list(comment)
         self.steps = []
         self.sid = 0
+        # ranges written before the zones' own (their entries win)
+        self.pre_ranges = []
 
     def step(self, kind, body=()):
         self.sid += 10
@@ -895,7 +897,7 @@ class Scenario:
         return self.step("TIME_PASSES ELAPSE %d" % secs)
 
     def upstream(self, spec, sent=()):
-        return self.step("CHECK_UPSTREAM " + spec, list(sent))
+        return self.step(("CHECK_UPSTREAM " + spec).rstrip(), list(sent))
 
     def raw(self, kind, body=()):
         return self.step(kind, body)
@@ -998,6 +1000,45 @@ def static_scenarios(h):
     sc.query("nx.secure.test.", "A", do=True)
     sc.check("nx.secure.test.", "A", rcode="NXDOMAIN", ad=True, do=True,
              ns=a["ns"])
+    S.append(sc)
+
+    # --- a lost packet while validating (DNS Flag Day 2019) ---
+    www = N("www.secure.test.")
+    addr = h.auth[sec].addr
+    a = ans(h, sec, "www.secure.test.", "A")
+    sc = Scenario("val_timeout_keeps_edns", "validating, a lost query is "
+                  "not asked again without EDNS, and the client retry goes "
+                  "with EDNS and DO and is secure", [sec],
+                  [("www.secure.test.", "A")],
+                  comment=["The server of secure.test. loses the first query "
+                           "for www.secure.test. A. An answer",
+                           "to a query without EDNS would carry no RRSIG "
+                           "(bogus) and mark the server",
+                           "as EDNS-broken, so the resolver gives up "
+                           "(SERVFAIL, EDE 22); the client",
+                           "asks again and gets the secure answer."])
+    lost = sc.query("www.secure.test.", "A")
+    sc.check("www.secure.test.", "A", rcode="SERVFAIL", ede=[22])
+    sc.upstream("", ["SOME %s www.secure.test. A udp edns do" % addr,
+                     "NONE * * * noedns"])
+    sc.query("www.secure.test.", "A")
+    sc.check("www.secure.test.", "A", ad=True, do=True, ede=[],
+             an=positive(sec, "www.secure.test.", "A"))
+    sc.upstream("", ["SOME %s www.secure.test. A udp edns do" % addr,
+                     "NONE * * * noedns"])
+    sc.pre_ranges = (
+        ["; %s (%s): the first query for www.secure.test. A is lost"
+         % (sec, addr), "RANGE_BEGIN %d %d" % (lost, lost),
+         "\tADDRESS %s" % addr]
+        + entry(www, T.A, {"rcode": "NOERROR", "aa": True, "an": [],
+                           "ns": [], "ar": []},
+                match="opcode qtype qname edns", adjust="timeout")
+        + ["RANGE_END", "",
+           "; %s (%s) asked without EDNS: no DNSSEC records (RFC 3225 3)"
+           % (sec, addr), "RANGE_BEGIN 0 100000", "\tADDRESS %s" % addr]
+        + entry(www, T.A, dict(a, an=no_sigs(a["an"])),
+                match="opcode qtype qname noedns")
+        + ["RANGE_END", ""])
     S.append(sc)
 
     sc = Scenario("val_secure_cached", "a validated answer is cached as "
@@ -1490,7 +1531,7 @@ def static_scenarios(h):
     S.append(sc)
 
     for sc in S:
-        sc.write(static_head(h, sc), ranges_for(h, sc))
+        sc.write(static_head(h, sc), sc.pre_ranges + ranges_for(h, sc))
 
 
 def ta5011_keys(tool):
