@@ -207,62 +207,61 @@ static bool cut_find(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 
 /* Reading answers. */
 
-/* The records of one RRset of a section, copied into an array. */
-static od_rr_t *collect(odr_req_t *r, const od_pkt_t *p, od_section_t sec,
-                        const uint8_t *owner, uint16_t type, size_t *n)
+/* Is rr a record of owner/type (ANY: of any type but RRSIG)? */
+static bool of_rrset(const od_rr_t *rr, const uint8_t *owner, uint16_t type)
+{
+	return rr->rclass == OD_CLASS_IN &&
+	       (rr->type == type ||
+	        (type == OD_TYPE_ANY && rr->type != OD_TYPE_RRSIG)) &&
+	       od_name_equal(rr->owner, owner);
+}
+
+/* Is rr an RRSIG over owner/type (RFC 4034 §3: type covered in the
+ * first two octets of the RDATA)? */
+static bool sig_of(const od_rr_t *rr, const uint8_t *owner, uint16_t type)
+{
+	return rr->type == OD_TYPE_RRSIG && rr->rclass == OD_CLASS_IN &&
+	       rr->rdlen >= 2 && od_get_u16(rr->rdata) == type &&
+	       od_name_equal(rr->owner, owner);
+}
+
+/* The records of a section that pred accepts, copied into an array. */
+static od_rr_t *
+collect_by(odr_req_t *r, const od_pkt_t *p, od_section_t sec,
+           const uint8_t *owner, uint16_t type,
+           bool (*pred)(const od_rr_t *, const uint8_t *, uint16_t), size_t *n)
 {
 	size_t cnt = 0;
-	for (uint16_t i = 0; i < p->count[sec]; i++) {
-		const od_rr_t *rr = &p->rr[sec][i];
-		if (rr->rclass == OD_CLASS_IN &&
-		    (rr->type == type ||
-		     (type == OD_TYPE_ANY && rr->type != OD_TYPE_RRSIG)) &&
-		    od_name_equal(rr->owner, owner))
+	for (uint16_t i = 0; i < p->count[sec]; i++)
+		if (pred(&p->rr[sec][i], owner, type))
 			cnt++;
-	}
 	*n = 0;
 	if (cnt == 0)
 		return NULL;
 	od_rr_t *out = od_mm_alloc(&r->arena.mm, cnt * sizeof(*out));
 	if (out == NULL)
 		return NULL;
-	for (uint16_t i = 0; i < p->count[sec]; i++) {
-		const od_rr_t *rr = &p->rr[sec][i];
-		if (rr->rclass == OD_CLASS_IN &&
-		    (rr->type == type ||
-		     (type == OD_TYPE_ANY && rr->type != OD_TYPE_RRSIG)) &&
-		    od_name_equal(rr->owner, owner))
-			out[(*n)++] = *rr;
-	}
+	for (uint16_t i = 0; i < p->count[sec]; i++)
+		if (pred(&p->rr[sec][i], owner, type))
+			out[(*n)++] = p->rr[sec][i];
 	return out;
 }
 
-/* The RRSIGs of a section over owner/type (RFC 4034 §3: type covered in
- * the first two octets of the RDATA). */
+/* The records of one RRset of a section. */
+static od_rr_t *collect(odr_req_t *r, const od_pkt_t *p, od_section_t sec,
+                        const uint8_t *owner, uint16_t type, size_t *n)
+{
+	return collect_by(r, p, sec, owner, type, of_rrset, n);
+}
+
+/* The RRSIGs of a section over owner/type. */
 static od_rr_t *collect_sigs(odr_req_t *r, const od_pkt_t *p, od_section_t sec,
                              const uint8_t *owner, uint16_t type, uint16_t *n)
 {
-	size_t cnt = 0;
-	*n = 0;
-	for (uint16_t i = 0; i < p->count[sec]; i++) {
-		const od_rr_t *rr = &p->rr[sec][i];
-		if (rr->type == OD_TYPE_RRSIG && rr->rclass == OD_CLASS_IN &&
-		    rr->rdlen >= 2 && od_get_u16(rr->rdata) == type &&
-		    od_name_equal(rr->owner, owner))
-			cnt++;
-	}
-	if (cnt == 0 || cnt > UINT16_MAX)
-		return NULL;
-	od_rr_t *out = od_mm_alloc(&r->arena.mm, cnt * sizeof(*out));
-	if (out == NULL)
-		return NULL;
-	for (uint16_t i = 0; i < p->count[sec]; i++) {
-		const od_rr_t *rr = &p->rr[sec][i];
-		if (rr->type == OD_TYPE_RRSIG && rr->rclass == OD_CLASS_IN &&
-		    rr->rdlen >= 2 && od_get_u16(rr->rdata) == type &&
-		    od_name_equal(rr->owner, owner))
-			out[(*n)++] = *rr;
-	}
+	size_t cnt;
+	od_rr_t *out = collect_by(r, p, sec, owner, type, sig_of, &cnt);
+	/* A section holds at most 65535 records. */
+	*n = (uint16_t)cnt;
 	return out;
 }
 

@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import struct
-import subprocess
 import threading
 import time
 
@@ -21,6 +20,7 @@ import dns.rcode
 import pytest
 
 import auth_peers as ap
+from onedot_daemon import run, write
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FUZZ_CORPUS = os.path.join(HERE, "..", "fuzz", "corpus")
@@ -41,17 +41,6 @@ def binary():
         pytest.fail("onedot-auth is not built (ONEDOT_BUILD_DIR=%r)"
                     % ap.build_dir())
     return path
-
-
-def write(path, text):
-    with open(path, "w") as f:
-        f.write(text)
-    return str(path)
-
-
-def run(argv, timeout=20):
-    return subprocess.run(argv, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 class Daemon(ap.OnedotAuth):
