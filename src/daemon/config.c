@@ -71,6 +71,7 @@ void odd_conf_free(odd_conf_t *c)
 	free(c->root_hints);
 	free(c->trust_anchor);
 	free(c->state_dir);
+	free(c->control);
 	free(c->ntas);
 	free(c->acl);
 	memset(c, 0, sizeof(*c));
@@ -427,6 +428,7 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 		                            "aggressive-nsec",
 		                            "nsec3-max-iterations",
 		                            "state-dir",
+		                            "control",
 		                            "trust-anchor-read-only",
 		                            "trust-anchor-holddown",
 		                            "negative-trust-anchors",
@@ -476,6 +478,20 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 			return OD_ENOMEM;
 		free(c->state_dir);
 		c->state_dir = d;
+	}
+	if (od_yc_get(yc, root, "control", &v)) {
+		const char *s;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		if (*s == '\0' || strlen(s) > ODD_CONTROL_PATH_MAX)
+			return od_yc_fail(yc, &v,
+			                  "expected a socket path (1..107 "
+			                  "octets)");
+		char *d = strdup(s);
+		if (d == NULL)
+			return OD_ENOMEM;
+		free(c->control);
+		c->control = d;
 	}
 	if (od_yc_get(yc, root, "trust-anchor-read-only", &v) &&
 	    od_yc_bool(yc, &v, &c->ta_read_only) < 0)

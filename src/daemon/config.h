@@ -18,6 +18,10 @@
 
 /*! Default state directory (the RFC 5011 trust anchor state lives there). */
 #define ODD_STATE_DIR_DEFAULT "/var/lib/onedot"
+/*! Control socket name in the state directory (the default path). */
+#define ODD_CONTROL_FILE "control.sock"
+/*! Longest control socket path (sun_path less the NUL). */
+#define ODD_CONTROL_PATH_MAX 107
 /*! Longest NTA duration and trust anchor hold-down accepted: a year. */
 #define ODD_DURATION_MAX (365u * 86400u)
 
@@ -45,6 +49,8 @@ typedef struct odd_conf {
 	bool aggressive_nsec;    /*!< RFC 8198 synthesis (true) */
 	uint16_t nsec3_max_iter; /*!< RFC 9276 limit (150) */
 	char *state_dir;         /*!< owned; NULL: ODD_STATE_DIR_DEFAULT */
+	char *control;           /*!< owned; control socket path, NULL:
+	                              STATE_DIR/ODD_CONTROL_FILE */
 	bool ta_read_only;       /*!< never write the state file (false) */
 	uint32_t ta_holddown;    /*!< RFC 5011 add/remove hold-down, seconds
 	                           (ODR_TA_HOLDDOWN_DEFAULT) */

@@ -11,9 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "daemon/control.h"
 #include "daemon/trust.h"
 #include "daemon/worker.h"
 #include "lib/error.h"
@@ -26,6 +28,7 @@ static const char usage_text[] =
         "[--root-hints FILE]\n"
         "              [--trust-anchor FILE] [--state-dir DIR] "
         "[--nta NAME[:DURATION]]...\n"
+        "              [--control PATH]\n"
         "              [--no-dnssec] [--workers N] [--log-level LEVEL]\n"
         "              [--check-config]\n"
         "\n"
@@ -43,6 +46,8 @@ static const char usage_text[] =
         "                        and below NAME (repeatable; DURATION in\n"
         "                        seconds or with s, m, h, d; default: until\n"
         "                        removed)\n"
+        "  --control PATH        control socket for onedotctl (default\n"
+        "                        STATE_DIR/" ODD_CONTROL_FILE ")\n"
         "  --no-dnssec           do not validate (no trust anchors, no\n"
         "                        state directory)\n"
         "  --workers N           worker threads (default: one per CPU)\n"
@@ -109,6 +114,9 @@ int main(int argc, char **argv)
 	char err[600];
 	const char *conf_file = NULL, *log_level = NULL, *workers_s = NULL;
 	const char *hints_s = NULL, *ta_s = NULL, *state_s = NULL;
+	const char *control_s = NULL;
+	od_ctl_t *ctl = NULL;
+	char ctl_path[ODD_CONTROL_PATH_MAX + 1];
 	bool check_only = false, no_dnssec = false;
 	odd_trust_t *trust = NULL;
 	int ex = 1;
@@ -144,6 +152,8 @@ int main(int argc, char **argv)
 			dst = &ta_s;
 		} else if (strcmp(a, "--state-dir") == 0) {
 			dst = &state_s;
+		} else if (strcmp(a, "--control") == 0) {
+			dst = &control_s;
 		} else if (strcmp(a, "--nta") == 0) {
 			dst = &ntas[nntas++];
 		} else if (strcmp(a, "--workers") == 0) {
@@ -179,13 +189,21 @@ int main(int argc, char **argv)
 	}
 	if ((hints_s && set_str(&conf.root_hints, hints_s) < 0) ||
 	    (ta_s && set_str(&conf.trust_anchor, ta_s) < 0) ||
-	    (state_s && set_str(&conf.state_dir, state_s) < 0)) {
+	    (state_s && set_str(&conf.state_dir, state_s) < 0) ||
+	    (control_s && set_str(&conf.control, control_s) < 0)) {
 		fprintf(stderr, "onedot: out of memory\n");
 		goto out;
 	}
 	if (state_s && *state_s == '\0') {
 		ex = bad_usage("--state-dir '%s': expected a directory",
 		               state_s);
+		goto out;
+	}
+	if (control_s &&
+	    (*control_s == '\0' || strlen(control_s) > ODD_CONTROL_PATH_MAX)) {
+		ex = bad_usage("--control '%s': expected a socket path "
+		               "(1..107 octets)",
+		               control_s);
 		goto out;
 	}
 	if (no_dnssec)
@@ -313,6 +331,34 @@ int main(int argc, char **argv)
 		             .worker_stop = odd_worker_stop,
 		             .worker_free = odd_worker_free,
 		             .ctx = &srv };
+	long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+	srv.nwstats = conf.workers ? conf.workers
+	                           : (unsigned)(nproc > 0 ? nproc : 1);
+	srv.wstats = aligned_alloc(_Alignof(odd_wstats_t),
+	                           srv.nwstats * sizeof(odd_wstats_t));
+	if (srv.wstats == NULL) {
+		od_log_error("startup failed", "error=\"%s\"",
+		             od_strerror(OD_ENOMEM));
+		goto out;
+	}
+	memset(srv.wstats, 0, srv.nwstats * sizeof(odd_wstats_t));
+	srv.started = (int64_t)time(NULL);
+	/* Only the default path can be too long (--control and control
+	   are checked): that is the warning below. */
+	if (odd_control_path(&conf, ctl_path, sizeof(ctl_path), err,
+	                     sizeof(err)) == 0 &&
+	    odd_control_start(&ctl, &srv, ctl_path, err, sizeof(err)) == 0) {
+		od_log_info("control socket", "path=%s", ctl_path);
+	} else if (conf.control) {
+		/* Asked for: the operator expects it. */
+		od_log_error("startup failed", "error=\"%s\"", err);
+		goto out;
+	} else {
+		/* The default place (another daemon may hold it; without
+		   validation the state directory may not exist): serve
+		   queries anyway. */
+		od_log_warn("no control socket", "error=\"%s\"", err);
+	}
 	raise_nofile();
 	if (od_net_start(&net, &nc, err, sizeof(err)) < 0) {
 		od_log_error("startup failed", "error=\"%s\"", err);
@@ -348,10 +394,14 @@ int main(int argc, char **argv)
 		            sig == SIGTERM ? "TERM" : "INT");
 		break;
 	}
+	od_ctl_stop(ctl);
+	ctl = NULL;
 	od_net_stop(net);
 	od_log_info("stopped", NULL);
 	ex = 0;
 out:
+	/* Before what its commands read. */
+	od_ctl_stop(ctl);
 	odr_cache_free(srv.cache);
 	odr_infra_free(srv.infra);
 	if (srv.aggr != NULL)
@@ -359,6 +409,7 @@ out:
 	odr_hints_free(&srv.hints);
 	/* After the workers: requests may hold a snapshot until then. */
 	odd_trust_free(trust);
+	free(srv.wstats);
 	odd_conf_free(&conf);
 	free(listens);
 	free(ntas);

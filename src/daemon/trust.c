@@ -984,6 +984,49 @@ void odd_trust_status(odd_trust_t *t, odd_trust_status_t *out)
 	pthread_mutex_unlock(&t->lock);
 }
 
+size_t odd_trust_keys(odd_trust_t *t, odd_ta_key_info_t *out, size_t max)
+{
+	size_t total = 0;
+	pthread_mutex_lock(&t->lock);
+	const uint8_t *zone;
+	size_t nz = odr_ta_zone(t->ta, 0, &zone);
+	for (size_t i = 0; i < nz; i++) {
+		odr_ta_zone(t->ta, i, &zone);
+		size_t nk = odr_ta_keys(t->ta, zone, NULL, 0);
+		const odr_ta_key_t **keys = nk ? calloc(nk, sizeof(*keys))
+		                               : NULL;
+		if (keys == NULL) {
+			total += nk;
+			continue;
+		}
+		odr_ta_keys(t->ta, zone, keys, nk);
+		for (size_t k = 0; k < nk; k++, total++) {
+			if (total >= max)
+				continue;
+			const odr_ta_key_t *key = keys[k];
+			odd_ta_key_info_t *o = &out[total];
+			*o = (odd_ta_key_info_t){ .state = key->state,
+				                  .type = key->type,
+				                  .tag = key->tag,
+				                  .first_seen = key->first_seen,
+				                  .last_seen = key->last_seen,
+				                  .changed = key->changed };
+			od_name_copy(o->zone, zone);
+			/* DNSKEY: flags(2) protocol(1) algorithm(1);
+			   DS: key tag(2) algorithm(1). */
+			if (key->type == OD_TYPE_DNSKEY && key->rdlen >= 4) {
+				o->algorithm = key->rdata[3];
+				o->revoked = (key->rdata[1] & 0x80) != 0;
+			} else if (key->type == OD_TYPE_DS && key->rdlen >= 3) {
+				o->algorithm = key->rdata[2];
+			}
+		}
+		free(keys);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return total;
+}
+
 int odd_trust_attach(odd_trust_t *t, odr_env_t *env)
 {
 	pthread_mutex_lock(&t->lock);

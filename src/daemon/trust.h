@@ -44,6 +44,7 @@
 #include "daemon/config.h"
 #include "lib/name.h"
 #include "resolve/resolve.h"
+#include "resolve/ta.h"
 
 /*! Name of the state file in the state directory. */
 #define ODD_TA_STATE_FILE "trust-anchors.state"
@@ -151,5 +152,23 @@ typedef struct odd_trust_status {
 } odd_trust_status_t;
 
 void odd_trust_status(odd_trust_t *t, odd_trust_status_t *out);
+
+/*! One key of the RFC 5011 store, as listed (a copy). */
+typedef struct odd_ta_key_info {
+	uint8_t zone[OD_NAME_MAXLEN]; /*!< the anchored zone, wire form */
+	odr_ta_state_t state;
+	uint16_t type;     /*!< OD_TYPE_DNSKEY or OD_TYPE_DS */
+	uint16_t tag;      /*!< key tag */
+	uint8_t algorithm; /*!< DNSSEC algorithm number (0: unknown) */
+	bool revoked;      /*!< DNSKEY with the REVOKE bit */
+	int64_t first_seen, last_seen, changed; /*!< wall clock seconds */
+} odd_ta_key_info_t;
+
+/*!
+ * Every key of every anchored zone, whatever its state, zone by zone in
+ * the order they were added.
+ * \return how many there are (up to max copied into out).
+ */
+size_t odd_trust_keys(odd_trust_t *t, odd_ta_key_info_t *out, size_t max);
 
 #endif

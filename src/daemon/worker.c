@@ -106,6 +106,8 @@ struct worker {
 	uint8_t *kbuf; /* MSG_MAX: coalescing key being looked up */
 	uint8_t *obuf; /* MSG_MAX: client answers */
 	uint64_t overload, coalesced;
+	odd_wstats_t *st;    /* srv->wstats[idx], or own_st */
+	odd_wstats_t own_st; /* when srv has no slot for this index */
 	bool trust_attached; /* env published into by srv->trust */
 	bool trust_timer_on; /* trust_timer initialised (worker 0) */
 	uv_timer_t trust_timer;
@@ -270,6 +272,23 @@ static void active_unlink(dreq_t *d)
 	w->nactive--;
 }
 
+/* One writer per counter (the worker): a relaxed load and store. */
+static inline void count(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c,
+	                      atomic_load_explicit(c, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
+}
+
+/* A client answer of len octets (0 or less: none was sent). */
+static void count_answer(worker_t *w, const uint8_t *msg, int len)
+{
+	if (len >= 4)
+		count(&w->st->rcode[msg[3] & 0x0f]);
+	else
+		count(&w->st->dropped);
+}
+
 /* The request is settled: answer the client, free it. */
 static void complete(dreq_t *d)
 {
@@ -281,6 +300,8 @@ static void complete(dreq_t *d)
 		(void)od_net_reply(d->p, w->obuf, (size_t)len);
 	else
 		od_net_drop(d->p);
+	if (!d->done)
+		count_answer(w, w->obuf, len);
 	if (od_log_get_level() >= OD_LOG_DEBUG) {
 		odr_req_info_t info;
 		odr_req_info(d->r, &info);
@@ -731,6 +752,8 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		goto fail;
 	w->srv = srv;
 	w->idx = idx;
+	w->st = srv->wstats && idx < srv->nwstats ? &srv->wstats[idx]
+	                                          : &w->own_st;
 	w->loop = od_net_current_loop();
 	od_arena_init(&w->arena, 16384);
 	w->ubuf = malloc(MSG_MAX);
@@ -837,12 +860,20 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 	if (w == NULL)
 		return 0;
 	const odd_conf_t *conf = w->srv->conf;
-	if (!odd_acl_allows(conf->acl, conf->nacl, q->peer))
-		return error_answer(w, q, OD_RCODE_REFUSED, out, cap);
+	int len;
+	count(&w->st->queries);
+	if (!odd_acl_allows(conf->acl, conf->nacl, q->peer)) {
+		len = error_answer(w, q, OD_RCODE_REFUSED, out, cap);
+		count_answer(w, out, len);
+		return len;
+	}
 	bool tcp = q->tr == OD_TR_TCP;
 	odr_req_t *r = odr_req_new(&w->env);
-	if (r == NULL)
-		return error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+	if (r == NULL) {
+		len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+		count_answer(w, out, len);
+		return len;
+	}
 	uint64_t now = now_ms();
 	odr_state_t st = odr_req_begin(r, q->wire, q->len, now);
 	odr_send_t snd;
@@ -851,7 +882,12 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 	if (st != ODR_PRODUCE) {
 		/* Settled without upstream (cache hit, refusal, FORMERR):
 		   answered here, nothing deferred. */
-		int len = odr_req_finish(r, out, cap, tcp);
+		len = odr_req_finish(r, out, cap, tcp);
+		odr_req_info_t info;
+		odr_req_info(r, &info);
+		if (info.cached)
+			count(&w->st->cached);
+		count_answer(w, out, len);
 		odr_req_free(r);
 		return len > 0 ? len : 0;
 	}
@@ -863,7 +899,9 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 		w->overload++;
 		free(d);
 		odr_req_free(r);
-		return error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+		len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+		count_answer(w, out, len);
+		return len;
 	}
 	*d = (dreq_t){ .w = w, .r = r, .p = p, .tcp = tcp };
 	start_deferred(d, &snd);

@@ -39,6 +39,7 @@
 #ifndef OD_DAEMON_WORKER_H
 #define OD_DAEMON_WORKER_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "daemon/config.h"
@@ -46,6 +47,18 @@
 #include "net/net.h"
 #include "resolve/aggr.h"
 #include "resolve/resolve.h"
+
+/*!
+ * Client query counters of one worker. Written by that worker only (a
+ * relaxed load and store: no locked instruction on the query path), read
+ * by the control channel, which sums them over the workers.
+ */
+typedef struct odd_wstats {
+	_Atomic uint64_t queries;   /*!< client queries received */
+	_Atomic uint64_t cached;    /*!< answered from the cache, no upstream */
+	_Atomic uint64_t dropped;   /*!< settled without an answer sent */
+	_Atomic uint64_t rcode[16]; /*!< answers sent, by RCODE (header) */
+} __attribute__((aligned(64))) odd_wstats_t;
 
 /*! What every worker shares (read-only while the workers run, except
  *  the caches, which lock themselves). */
@@ -55,8 +68,11 @@ typedef struct odd_server {
 	odr_hints_t hints;
 	odr_cache_t *cache;
 	odr_infra_t *infra;
-	odr_aggr_t *aggr;   /*!< NULL: RFC 8198 off */
-	odd_trust_t *trust; /*!< NULL: validation off (dnssec: false) */
+	odr_aggr_t *aggr;     /*!< NULL: RFC 8198 off */
+	odd_trust_t *trust;   /*!< NULL: validation off (dnssec: false) */
+	odd_wstats_t *wstats; /*!< owned: nwstats, one per worker index */
+	unsigned nwstats;     /*!< workers started (wstats[idx] of each) */
+	int64_t started;      /*!< wall clock of the start, seconds */
 } odd_server_t;
 
 /* od_net_conf_t callbacks; ctx is the odd_server_t. */

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+#include "daemon/control.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/error.h"
+#include "lib/log.h"
+#include "lib/pkt.h"
+#include "lib/rr.h"
+#include "lib/rrtype.h"
+#include "resolve/cache.h"
+
+#define NAME_STR 1024
+/* Longest text of one record (RDATA up to 65535 octets in hex). */
+#define RR_STR (4 * 65536 + 2048)
+/* Most NTAs and trust anchor keys listed. */
+#define LIST_MAX 1024
+
+static const char *sec_name(uint8_t sec)
+{
+	switch (sec) {
+	case ODR_SEC_INSECURE:
+		return "insecure";
+	case ODR_SEC_SECURE:
+		return "secure";
+	case ODR_SEC_BOGUS:
+		return "bogus";
+	default:
+		return "unchecked";
+	}
+}
+
+static const char *rank_name(odr_rank_t rank)
+{
+	switch (rank) {
+	case ODR_RANK_ADDITIONAL:
+		return "additional";
+	case ODR_RANK_AUTHORITY:
+		return "authority";
+	case ODR_RANK_ANSWER:
+		return "answer";
+	case ODR_RANK_AUTH_AA:
+		return "auth-aa";
+	case ODR_RANK_ANSWER_AA:
+		return "answer-aa";
+	case ODR_RANK_SECURE:
+		return "secure";
+	default:
+		return "unknown";
+	}
+}
+
+static void put_name(od_sbuf_t *out, const uint8_t *name)
+{
+	char s[NAME_STR];
+	if (od_name_to_str(s, sizeof(s), name) < 0)
+		snprintf(s, sizeof(s), "?");
+	od_ctl_json_str(out, s);
+}
+
+static void put_type(od_sbuf_t *out, uint16_t type)
+{
+	char s[32];
+	if (od_rrtype_to_str(type, s, sizeof(s)) < 0)
+		snprintf(s, sizeof(s), "TYPE%u", type);
+	od_ctl_json_str(out, s);
+}
+
+static int bad_args(char *err, size_t errlen, const char *usage)
+{
+	snprintf(err, errlen, "usage: %s", usage);
+	return OD_EINVAL;
+}
+
+/* A name argument: presentation form, the final dot optional. */
+static int arg_name(const char *s, uint8_t name[OD_NAME_MAXLEN], char *err,
+                    size_t errlen)
+{
+	static const uint8_t root[1] = { 0 };
+	int r = od_name_from_str(name, s, strlen(s), root);
+	if (r < 0) {
+		snprintf(err, errlen, "'%s': not a domain name (%s)", s,
+		         od_strerror(r));
+		return OD_EINVAL;
+	}
+	od_name_lower(name);
+	return 0;
+}
+
+/* The cache's clock: monotonic seconds, as the workers give it. */
+static uint64_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t rd(_Atomic uint64_t *c)
+{
+	return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+/* status ------------------------------------------------------------- */
+
+static int cmd_status(void *ctx, int argc, char **argv, od_sbuf_t *out,
+                      char *err, size_t errlen)
+{
+	odd_server_t *srv = ctx;
+	if (argc != 1)
+		return bad_args(err, errlen, "status");
+	int64_t now = (int64_t)time(NULL);
+	od_sbuf_printf(out,
+	               ",\"version\":\"%s\",\"uptime\":%lld,\"workers\":%u,"
+	               "\"validation\":%s",
+	               ONEDOT_VERSION, (long long)(now - srv->started),
+	               srv->nwstats, srv->trust ? "true" : "false");
+	if (srv->trust == NULL) {
+		od_sbuf_puts(out, ",\"trust\":null");
+		return 0;
+	}
+	odd_trust_status_t ts;
+	odd_trust_status(srv->trust, &ts);
+	od_sbuf_printf(out,
+	               ",\"trust\":{\"zones\":%zu,\"trusted_keys\":%zu,"
+	               "\"ntas\":%zu,\"stuck_keys\":%zu,\"read_only\":%s,"
+	               "\"save_failed\":%s,\"last_saved\":%lld,"
+	               "\"state_file\":",
+	               ts.zones, ts.trusted, ts.ntas, ts.stuck,
+	               ts.read_only ? "true" : "false",
+	               ts.save_failed ? "true" : "false",
+	               (long long)ts.last_saved);
+	od_ctl_json_str(out, ts.state_path);
+	od_sbuf_puts(out, ",\"reason\":");
+	od_ctl_json_str(out, ts.reason);
+	od_sbuf_putc(out, '}');
+	return 0;
+}
+
+/* stats -------------------------------------------------------------- */
+
+static const char *const rcode_names[16] = {
+	"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+	"YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE", "RCODE11",
+	"RCODE12",  "RCODE13", "RCODE14",  "RCODE15",
+};
+
+static void put_wstats(od_sbuf_t *out, uint64_t q, uint64_t cached,
+                       uint64_t dropped, const uint64_t *rc)
+{
+	od_sbuf_printf(out,
+	               "{\"queries\":%llu,\"cache_answers\":%llu,"
+	               "\"no_answer\":%llu,\"answers\":{",
+	               (unsigned long long)q, (unsigned long long)cached,
+	               (unsigned long long)dropped);
+	bool first = true;
+	for (int i = 0; i < 16; i++) {
+		/* The usual ones always, the rest when seen. */
+		if (rc[i] == 0 && i > 5)
+			continue;
+		od_sbuf_printf(out, "%s\"%s\":%llu", first ? "" : ",",
+		               rcode_names[i], (unsigned long long)rc[i]);
+		first = false;
+	}
+	od_sbuf_puts(out, "}}");
+}
+
+static int cmd_stats(void *ctx, int argc, char **argv, od_sbuf_t *out,
+                     char *err, size_t errlen)
+{
+	odd_server_t *srv = ctx;
+	if (argc != 1)
+		return bad_args(err, errlen, "stats");
+	uint64_t tq = 0, tc = 0, td = 0, trc[16] = { 0 };
+	od_sbuf_puts(out, ",\"workers\":[");
+	for (unsigned i = 0; i < srv->nwstats; i++) {
+		odd_wstats_t *w = &srv->wstats[i];
+		uint64_t q = rd(&w->queries), c = rd(&w->cached),
+		         d = rd(&w->dropped), rc[16];
+		for (int k = 0; k < 16; k++) {
+			rc[k] = rd(&w->rcode[k]);
+			trc[k] += rc[k];
+		}
+		tq += q;
+		tc += c;
+		td += d;
+		if (i)
+			od_sbuf_putc(out, ',');
+		put_wstats(out, q, c, d, rc);
+	}
+	od_sbuf_puts(out, "],\"total\":");
+	put_wstats(out, tq, tc, td, trc);
+	odr_cache_stats_t cs;
+	odr_cache_stats(srv->cache, &cs);
+	od_sbuf_printf(out,
+	               ",\"cache\":{\"entries\":%zu,\"bytes\":%zu,"
+	               "\"max_bytes\":%zu,\"hits\":%llu,\"misses\":%llu,"
+	               "\"neg_hits\":%llu,\"neg_misses\":%llu,"
+	               "\"inserts\":%llu,\"evictions\":%llu}",
+	               cs.entries, cs.bytes, srv->conf->cache_size,
+	               (unsigned long long)cs.hits,
+	               (unsigned long long)cs.misses,
+	               (unsigned long long)cs.neg_hits,
+	               (unsigned long long)cs.neg_misses,
+	               (unsigned long long)cs.inserts,
+	               (unsigned long long)cs.evictions);
+	if (srv->aggr == NULL) {
+		od_sbuf_puts(out, ",\"aggressive_nsec\":null");
+		return 0;
+	}
+	odr_aggr_stats_t as;
+	odr_aggr_stats(srv->aggr, &as);
+	od_sbuf_printf(out,
+	               ",\"aggressive_nsec\":{\"zones\":%zu,\"records\":%zu,"
+	               "\"bytes\":%zu,\"puts\":%llu,\"finds\":%llu,"
+	               "\"hits\":%llu,\"evictions\":%llu}",
+	               as.zones, as.records, as.bytes,
+	               (unsigned long long)as.puts,
+	               (unsigned long long)as.finds,
+	               (unsigned long long)as.hits,
+	               (unsigned long long)as.evictions);
+	return 0;
+}
+
+/* cache -------------------------------------------------------------- */
+
+typedef struct show {
+	const uint8_t *name;
+	int type; /* -1: every type */
+	od_sbuf_t *out;
+	size_t n;
+	char *rr; /* RR_STR */
+} show_t;
+
+static void put_rrs(show_t *s, const od_rr_t *rrs, size_t n)
+{
+	od_sbuf_putc(s->out, '[');
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			od_sbuf_putc(s->out, ',');
+		if (od_rr_to_str(&rrs[i], s->rr, RR_STR) < 0)
+			snprintf(s->rr, RR_STR, "(cannot print)");
+		od_ctl_json_str(s->out, s->rr);
+	}
+	od_sbuf_putc(s->out, ']');
+}
+
+static int show_cb(const odr_rrset_t *set, const odr_neg_t *neg,
+                   const uint8_t *qname, uint16_t qtype, void *ctx)
+{
+	show_t *s = ctx;
+	if (!od_name_equal(qname, s->name))
+		return 0;
+	if (s->type >= 0 && qtype != (uint16_t)s->type &&
+	    !(neg && neg->rcode == OD_RCODE_NXDOMAIN))
+		return 0;
+	od_sbuf_t *out = s->out;
+	if (s->n++)
+		od_sbuf_putc(out, ',');
+	od_sbuf_puts(out, "{\"type\":");
+	if (set) {
+		put_type(out, set->type);
+		od_sbuf_printf(out,
+		               ",\"negative\":false,\"ttl\":%u,\"rank\":\"%s\","
+		               "\"security\":\"%s\",\"ede\":%u,\"records\":",
+		               set->ttl, rank_name(set->rank),
+		               sec_name(set->sec), set->ede);
+		put_rrs(s, set->rrs, set->count);
+		od_sbuf_puts(out, ",\"rrsigs\":");
+		put_rrs(s, set->sigs, set->nsigs);
+	} else {
+		if (neg->rcode == OD_RCODE_NXDOMAIN)
+			od_sbuf_puts(out, "null");
+		else
+			put_type(out, qtype);
+		od_sbuf_printf(out,
+		               ",\"negative\":true,\"rcode\":\"%s\","
+		               "\"ttl\":%u,\"rank\":\"%s\",\"security\":\"%s\","
+		               "\"ede\":%u,\"zone\":",
+		               neg->rcode == OD_RCODE_NXDOMAIN ? "NXDOMAIN"
+		                                               : "NOERROR",
+		               neg->ttl, rank_name(neg->rank),
+		               sec_name(neg->sec), neg->ede);
+		put_name(out, neg->zone);
+		od_sbuf_puts(out, ",\"proof\":");
+		put_rrs(s, neg->proof, neg->nproof);
+	}
+	od_sbuf_putc(out, '}');
+	return out->err ? out->err : 0;
+}
+
+static const char cache_usage[] =
+        "cache show NAME [TYPE] | cache flush NAME [--subtree]";
+
+static int cmd_cache(void *ctx, int argc, char **argv, od_sbuf_t *out,
+                     char *err, size_t errlen)
+{
+	odd_server_t *srv = ctx;
+	uint8_t name[OD_NAME_MAXLEN];
+	if (argc < 3)
+		return bad_args(err, errlen, cache_usage);
+	if (strcmp(argv[1], "show") == 0) {
+		if (argc > 4)
+			return bad_args(err, errlen, cache_usage);
+		show_t s = { .name = name, .type = -1, .out = out };
+		if (arg_name(argv[2], name, err, errlen) < 0)
+			return OD_EINVAL;
+		if (argc == 4) {
+			uint16_t t;
+			if (od_rrtype_from_str(argv[3], strlen(argv[3]), &t) <
+			    0) {
+				snprintf(err, errlen, "'%s': not an RR type",
+				         argv[3]);
+				return OD_EINVAL;
+			}
+			s.type = t;
+		}
+		s.rr = malloc(RR_STR);
+		if (s.rr == NULL)
+			return OD_ENOMEM;
+		od_sbuf_puts(out, ",\"name\":");
+		put_name(out, name);
+		od_sbuf_puts(out, ",\"entries\":[");
+		int r = odr_cache_walk(srv->cache, show_cb, &s, now_s());
+		free(s.rr);
+		if (r < 0) {
+			snprintf(err, errlen, "%s",
+			         r == OD_ESPACE ? "response too large"
+			                        : od_strerror(r));
+			return r;
+		}
+		od_sbuf_putc(out, ']');
+		return 0;
+	}
+	if (strcmp(argv[1], "flush") == 0) {
+		bool subtree = false;
+		if (argc == 4 && strcmp(argv[3], "--subtree") == 0)
+			subtree = true;
+		else if (argc != 3)
+			return bad_args(err, errlen, cache_usage);
+		if (arg_name(argv[2], name, err, errlen) < 0)
+			return OD_EINVAL;
+		size_t n = odr_cache_flush(srv->cache, name, subtree);
+		/* Names proven absent from the zone are forgotten too: the
+		   zone's records changed, or an operator thinks so. */
+		int z = srv->aggr ? odr_aggr_flush(srv->aggr, name) : 0;
+		od_sbuf_puts(out, ",\"name\":");
+		put_name(out, name);
+		od_sbuf_printf(out,
+		               ",\"subtree\":%s,\"removed\":%zu,"
+		               "\"nsec_zone_removed\":%s",
+		               subtree ? "true" : "false", n,
+		               z > 0 ? "true" : "false");
+		od_log_info("cache flushed", "entries=%zu subtree=%s", n,
+		            subtree ? "yes" : "no");
+		return 0;
+	}
+	snprintf(err, errlen, "unknown cache command '%.40s' (%s)", argv[1],
+	         cache_usage);
+	return OD_EINVAL;
+}
+
+/* nta ---------------------------------------------------------------- */
+
+static const char nta_usage[] =
+        "nta add NAME [DURATION] | nta remove NAME | nta list";
+
+static int no_validation(char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+	         "validation is off (dnssec: false): no "
+	         "trust anchors");
+	return OD_EINVAL;
+}
+
+static int cmd_nta(void *ctx, int argc, char **argv, od_sbuf_t *out, char *err,
+                   size_t errlen)
+{
+	odd_server_t *srv = ctx;
+	uint8_t name[OD_NAME_MAXLEN];
+	if (argc < 2)
+		return bad_args(err, errlen, nta_usage);
+	if (srv->trust == NULL)
+		return no_validation(err, errlen);
+	int64_t now = odd_trust_wall(NULL);
+	if (strcmp(argv[1], "list") == 0 && argc == 2) {
+		odd_nta_t *v = calloc(LIST_MAX, sizeof(*v));
+		if (v == NULL)
+			return OD_ENOMEM;
+		size_t n = odd_trust_nta_list(srv->trust, v, LIST_MAX);
+		od_sbuf_puts(out, ",\"ntas\":[");
+		for (size_t i = 0; i < n && i < LIST_MAX; i++) {
+			od_sbuf_puts(out, i ? ",{\"name\":" : "{\"name\":");
+			put_name(out, v[i].name);
+			if (v[i].expires)
+				od_sbuf_printf(out,
+				               ",\"expires\":%lld,"
+				               "\"remaining\":%lld}",
+				               (long long)v[i].expires,
+				               (long long)(v[i].expires - now));
+			else
+				od_sbuf_puts(out, ",\"expires\":null,"
+				                  "\"remaining\":null}");
+		}
+		od_sbuf_putc(out, ']');
+		free(v);
+		return 0;
+	}
+	if (strcmp(argv[1], "add") == 0 && (argc == 3 || argc == 4)) {
+		if (arg_name(argv[2], name, err, errlen) < 0)
+			return OD_EINVAL;
+		if (od_name_is_root(name)) {
+			snprintf(err, errlen,
+			         "the root cannot be a negative "
+			         "trust anchor");
+			return OD_EINVAL;
+		}
+		uint64_t d = 0;
+		if (argc == 4 &&
+		    odd_parse_seconds(argv[3], 1, ODD_DURATION_MAX, &d) < 0) {
+			snprintf(err, errlen,
+			         "'%s': expected a duration of 1s..365d "
+			         "(seconds, or with s, m, h or d)",
+			         argv[3]);
+			return OD_EINVAL;
+		}
+		int64_t exp = d ? now + (int64_t)d : 0;
+		int r = odd_trust_nta_add(srv->trust, name, exp);
+		if (r < 0)
+			return r;
+		od_sbuf_puts(out, ",\"name\":");
+		put_name(out, name);
+		if (exp)
+			od_sbuf_printf(out, ",\"expires\":%lld",
+			               (long long)exp);
+		else
+			od_sbuf_puts(out, ",\"expires\":null");
+		return 0;
+	}
+	if (strcmp(argv[1], "remove") == 0 && argc == 3) {
+		if (arg_name(argv[2], name, err, errlen) < 0)
+			return OD_EINVAL;
+		int r = odd_trust_nta_remove(srv->trust, name);
+		if (r == -ENOENT) {
+			snprintf(err, errlen, "no negative trust anchor for %s",
+			         argv[2]);
+			return r;
+		}
+		if (r < 0)
+			return r;
+		od_sbuf_puts(out, ",\"name\":");
+		put_name(out, name);
+		return 0;
+	}
+	return bad_args(err, errlen, nta_usage);
+}
+
+/* trust-anchors ------------------------------------------------------ */
+
+static int cmd_trust_anchors(void *ctx, int argc, char **argv, od_sbuf_t *out,
+                             char *err, size_t errlen)
+{
+	odd_server_t *srv = ctx;
+	if (argc != 1)
+		return bad_args(err, errlen, "trust-anchors");
+	if (srv->trust == NULL)
+		return no_validation(err, errlen);
+	odd_ta_key_info_t *v = calloc(LIST_MAX, sizeof(*v));
+	if (v == NULL)
+		return OD_ENOMEM;
+	size_t n = odd_trust_keys(srv->trust, v, LIST_MAX);
+	od_sbuf_puts(out, ",\"keys\":[");
+	for (size_t i = 0; i < n && i < LIST_MAX; i++) {
+		od_sbuf_puts(out, i ? ",{\"zone\":" : "{\"zone\":");
+		put_name(out, v[i].zone);
+		od_sbuf_puts(out, ",\"type\":");
+		put_type(out, v[i].type);
+		od_sbuf_printf(out,
+		               ",\"tag\":%u,\"algorithm\":%u,\"state\":\"%s\","
+		               "\"revoked\":%s,\"first_seen\":%lld,"
+		               "\"last_seen\":%lld,\"changed\":%lld}",
+		               v[i].tag, v[i].algorithm,
+		               odr_ta_state_name(v[i].state),
+		               v[i].revoked ? "true" : "false",
+		               (long long)v[i].first_seen,
+		               (long long)v[i].last_seen,
+		               (long long)v[i].changed);
+	}
+	od_sbuf_putc(out, ']');
+	free(v);
+	return 0;
+}
+
+static const od_ctl_cmd_t commands[] = {
+	{ "status", cmd_status },
+	{ "stats", cmd_stats },
+	{ "cache", cmd_cache },
+	{ "nta", cmd_nta },
+	{ "trust-anchors", cmd_trust_anchors },
+};
+
+int odd_control_path(const odd_conf_t *conf, char *out, size_t cap, char *err,
+                     size_t errlen)
+{
+	int n;
+	if (conf->control)
+		n = snprintf(out, cap, "%s", conf->control);
+	else
+		n = snprintf(out, cap, "%s/%s",
+		             conf->state_dir ? conf->state_dir
+		                             : ODD_STATE_DIR_DEFAULT,
+		             ODD_CONTROL_FILE);
+	if (n < 0 || (size_t)n >= cap || n > ODD_CONTROL_PATH_MAX) {
+		snprintf(err, errlen,
+		         "control socket path too long (over %d octets): "
+		         "choose one with --control",
+		         ODD_CONTROL_PATH_MAX);
+		return OD_ESPACE;
+	}
+	return 0;
+}
+
+int odd_control_start(od_ctl_t **out, odd_server_t *srv, const char *path,
+                      char *err, size_t errlen)
+{
+	return od_ctl_start(out, path, commands,
+	                    sizeof(commands) / sizeof(commands[0]), srv, err,
+	                    errlen);
+}
