@@ -51,6 +51,8 @@ typedef struct odd_conf {
 	char *state_dir;         /*!< owned; NULL: ODD_STATE_DIR_DEFAULT */
 	char *control;           /*!< owned; control socket path, NULL:
 	                              STATE_DIR/ODD_CONTROL_FILE */
+	bool metrics_on;         /*!< serve metrics (false) */
+	od_listen_t metrics;     /*!< where (when metrics_on) */
 	bool ta_read_only;       /*!< never write the state file (false) */
 	uint32_t ta_holddown;    /*!< RFC 5011 add/remove hold-down, seconds
 	                           (ODR_TA_HOLDDOWN_DEFAULT) */
@@ -124,6 +126,13 @@ int odd_conf_add_nta(odd_conf_t *c, const odd_nta_conf_t *nta);
  * [min, max]. \return 0, OD_EINVAL (not a duration) or OD_ERANGE.
  */
 int odd_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/*!
+ * Parse the metrics listener, "ADDR@PORT" (the port is required,
+ * 1..65535). \return 0, or OD_EINVAL with a message in err.
+ */
+int odd_metrics_parse(const char *s, od_listen_t *out, char *err,
+                      size_t errlen);
 
 /*! Final checks; no listener: 127.0.0.1@53. */
 int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen);

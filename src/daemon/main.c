@@ -16,6 +16,7 @@
 
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/metrics.h"
 #include "daemon/trust.h"
 #include "daemon/worker.h"
 #include "lib/error.h"
@@ -28,7 +29,7 @@ static const char usage_text[] =
         "[--root-hints FILE]\n"
         "              [--trust-anchor FILE] [--state-dir DIR] "
         "[--nta NAME[:DURATION]]...\n"
-        "              [--control PATH]\n"
+        "              [--control PATH] [--metrics ADDR@PORT]\n"
         "              [--no-dnssec] [--workers N] [--log-level LEVEL]\n"
         "              [--check-config]\n"
         "\n"
@@ -48,6 +49,8 @@ static const char usage_text[] =
         "                        removed)\n"
         "  --control PATH        control socket for onedotctl (default\n"
         "                        STATE_DIR/" ODD_CONTROL_FILE ")\n"
+        "  --metrics ADDR@PORT   serve Prometheus metrics over HTTP there\n"
+        "                        (GET /metrics; default: off)\n"
         "  --no-dnssec           do not validate (no trust anchors, no\n"
         "                        state directory)\n"
         "  --workers N           worker threads (default: one per CPU)\n"
@@ -114,7 +117,8 @@ int main(int argc, char **argv)
 	char err[600];
 	const char *conf_file = NULL, *log_level = NULL, *workers_s = NULL;
 	const char *hints_s = NULL, *ta_s = NULL, *state_s = NULL;
-	const char *control_s = NULL;
+	const char *control_s = NULL, *metrics_s = NULL;
+	odd_metrics_t *metrics = NULL;
 	od_ctl_t *ctl = NULL;
 	char ctl_path[ODD_CONTROL_PATH_MAX + 1];
 	bool check_only = false, no_dnssec = false;
@@ -154,6 +158,8 @@ int main(int argc, char **argv)
 			dst = &state_s;
 		} else if (strcmp(a, "--control") == 0) {
 			dst = &control_s;
+		} else if (strcmp(a, "--metrics") == 0) {
+			dst = &metrics_s;
 		} else if (strcmp(a, "--nta") == 0) {
 			dst = &ntas[nntas++];
 		} else if (strcmp(a, "--workers") == 0) {
@@ -205,6 +211,16 @@ int main(int argc, char **argv)
 		               "(1..107 octets)",
 		               control_s);
 		goto out;
+	}
+	if (metrics_s) {
+		if (odd_metrics_parse(metrics_s, &conf.metrics, err,
+		                      sizeof(err)) < 0) {
+			fprintf(stderr, "onedot: --metrics %s\n%s", err,
+			        usage_text);
+			ex = 2;
+			goto out;
+		}
+		conf.metrics_on = true;
 	}
 	if (no_dnssec)
 		conf.dnssec = false;
@@ -359,6 +375,18 @@ int main(int argc, char **argv)
 		   queries anyway. */
 		od_log_warn("no control socket", "error=\"%s\"", err);
 	}
+	if (conf.metrics_on) {
+		char ma[80];
+		if (odd_metrics_start(&metrics, &srv, &conf.metrics, err,
+		                      sizeof(err)) < 0) {
+			od_log_error("startup failed", "error=\"%s\"", err);
+			goto out;
+		}
+		if (od_sockaddr_str((struct sockaddr *)&conf.metrics.addr, ma,
+		                    sizeof(ma)) < 0)
+			snprintf(ma, sizeof(ma), "?");
+		od_log_info("metrics", "addr=%s", ma);
+	}
 	raise_nofile();
 	if (od_net_start(&net, &nc, err, sizeof(err)) < 0) {
 		od_log_error("startup failed", "error=\"%s\"", err);
@@ -396,12 +424,15 @@ int main(int argc, char **argv)
 	}
 	od_ctl_stop(ctl);
 	ctl = NULL;
+	odd_metrics_stop(metrics);
+	metrics = NULL;
 	od_net_stop(net);
 	od_log_info("stopped", NULL);
 	ex = 0;
 out:
 	/* Before what its commands read. */
 	od_ctl_stop(ctl);
+	odd_metrics_stop(metrics);
 	odr_cache_free(srv.cache);
 	odr_infra_free(srv.infra);
 	if (srv.aggr != NULL)

@@ -43,6 +43,7 @@ struct dreq {
 	odd_trust_done_fn done; /* internal: told the outcome, once */
 	void *done_arg;
 	bool tcp;            /* the client's transport */
+	uint64_t start_us;   /* when the client query came (monotonic) */
 	exch_t *ex;          /* the exchange it waits on, or NULL */
 	dreq_t *ex_next;     /* next waiter of ex */
 	dreq_t *prev, *next; /* the worker's active list */
@@ -100,6 +101,8 @@ struct worker {
 	                     chosen by clients */
 	dreq_t *active;    /* deferred requests */
 	unsigned nactive;
+	unsigned ninternal; /* of which internal (not counted against
+	                       outstanding) */
 	bool stopping;
 	uint8_t *ubuf; /* MSG_MAX: UDP answers received */
 	uint8_t *cbuf; /* MSG_MAX: a waiter's copy of a shared answer */
@@ -119,6 +122,25 @@ static uint64_t now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+const uint16_t odd_qtypes[ODD_QT_COUNT - 1] = {
+	OD_TYPE_A,    OD_TYPE_NS,    OD_TYPE_CNAME, OD_TYPE_SOA,
+	OD_TYPE_PTR,  OD_TYPE_MX,    OD_TYPE_TXT,   OD_TYPE_AAAA,
+	OD_TYPE_SRV,  OD_TYPE_NAPTR, OD_TYPE_DS,    OD_TYPE_DNSKEY,
+	OD_TYPE_SVCB, OD_TYPE_HTTPS, OD_TYPE_CAA,   OD_TYPE_ANY,
+};
+
+const uint32_t odd_lat_bounds_us[ODD_LAT_BUCKETS - 1] = {
+	500,    1000,   2500,   5000,    10000,   25000,   50000,
+	100000, 250000, 500000, 1000000, 2500000, 5000000,
+};
 
 /* Unpredictable numbers for IDs, 0x20 and ties: the kernel's CSPRNG,
    fetched in blocks so most calls cost no system call. */
@@ -270,6 +292,8 @@ static void active_unlink(dreq_t *d)
 	if (d->next)
 		d->next->prev = d->prev;
 	w->nactive--;
+	if (d->done)
+		w->ninternal--;
 }
 
 /* One writer per counter (the worker): a relaxed load and store. */
@@ -280,13 +304,63 @@ static inline void count(_Atomic uint64_t *c)
 	                      memory_order_relaxed);
 }
 
-/* A client answer of len octets (0 or less: none was sent). */
-static void count_answer(worker_t *w, const uint8_t *msg, int len)
+/* A client answer of len octets (0 or less: none was sent) to a query
+   received at start_us. */
+static void count_answer(worker_t *w, const uint8_t *msg, int len,
+                         uint64_t start_us)
 {
-	if (len >= 4)
-		count(&w->st->rcode[msg[3] & 0x0f]);
-	else
+	if (len < 4) {
 		count(&w->st->dropped);
+		return;
+	}
+	count(&w->st->rcode[msg[3] & 0x0f]);
+	uint64_t now = now_us();
+	uint64_t us = now > start_us ? now - start_us : 0;
+	unsigned b = 0;
+	while (b < ODD_LAT_BUCKETS - 1 && us > odd_lat_bounds_us[b])
+		b++;
+	count(&w->st->lat[b]);
+	atomic_store_explicit(
+	        &w->st->lat_us,
+	        atomic_load_explicit(&w->st->lat_us, memory_order_relaxed) + us,
+	        memory_order_relaxed);
+}
+
+static void add(_Atomic uint64_t *c, uint64_t v)
+{
+	if (v)
+		atomic_store_explicit(
+		        c, atomic_load_explicit(c, memory_order_relaxed) + v,
+		        memory_order_relaxed);
+}
+
+/* What the engine says of a client request it settled. */
+static void count_info(worker_t *w, const odr_req_info_t *info)
+{
+	if (info->cached)
+		count(&w->st->cached);
+	if (info->ede >= 0)
+		count(&w->st->ede[info->ede < ODD_EDE_COUNT - 1
+		                          ? info->ede
+		                          : ODD_EDE_COUNT - 1]);
+	count(&w->st->sec[info->sec < 4 ? info->sec : ODR_SEC_UNCHECKED]);
+	add(&w->st->upstream, info->upstream);
+	add(&w->st->timeouts, info->timeouts);
+}
+
+/* Index of the query's type in odd_qtypes (the last: other or none). */
+static unsigned qtype_index(const uint8_t *wire, size_t len)
+{
+	if (len < 12 || (wire[4] | wire[5]) == 0)
+		return ODD_QT_COUNT - 1;
+	size_t nl = name_len_at(wire, len, 12);
+	if (nl == 0 || 12 + nl + 2 > len)
+		return ODD_QT_COUNT - 1;
+	uint16_t t = (uint16_t)(wire[12 + nl] << 8 | wire[12 + nl + 1]);
+	for (unsigned i = 0; i < ODD_QT_COUNT - 1; i++)
+		if (odd_qtypes[i] == t)
+			return i;
+	return ODD_QT_COUNT - 1;
 }
 
 /* The request is settled: answer the client, free it. */
@@ -294,17 +368,19 @@ static void complete(dreq_t *d)
 {
 	worker_t *w = d->w;
 	int len = odr_req_finish(d->r, w->obuf, MSG_MAX, d->tcp);
+	odr_req_info_t info;
+	odr_req_info(d->r, &info);
 	if (d->done)
 		d->done(d->done_arg, d->r); /* internal: nobody to answer */
 	else if (len > 0)
 		(void)od_net_reply(d->p, w->obuf, (size_t)len);
 	else
 		od_net_drop(d->p);
-	if (!d->done)
-		count_answer(w, w->obuf, len);
+	if (!d->done) {
+		count_info(w, &info);
+		count_answer(w, w->obuf, len, d->start_us);
+	}
 	if (od_log_get_level() >= OD_LOG_DEBUG) {
-		odr_req_info_t info;
-		odr_req_info(d->r, &info);
 		od_log_debug(d->done ? "internal query done" : "query done",
 		             "rcode=%u upstream=%u timeouts=%u fail=\"%s\"",
 		             info.rcode, info.upstream, info.timeouts,
@@ -679,6 +755,8 @@ static void start_deferred(dreq_t *d, const odr_send_t *snd)
 		w->active->prev = d;
 	w->active = d;
 	w->nactive++;
+	if (d->done)
+		w->ninternal++;
 	if (attach(d, snd) != 0)
 		run(d, odr_req_consume(d->r, NULL, 0,
 		                       (const struct sockaddr *)&snd->addr,
@@ -861,17 +939,19 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 		return 0;
 	const odd_conf_t *conf = w->srv->conf;
 	int len;
+	uint64_t start = now_us();
+	bool tcp = q->tr == OD_TR_TCP;
 	count(&w->st->queries);
+	count(&w->st->qtype[tcp][qtype_index(q->wire, q->len)]);
 	if (!odd_acl_allows(conf->acl, conf->nacl, q->peer)) {
 		len = error_answer(w, q, OD_RCODE_REFUSED, out, cap);
-		count_answer(w, out, len);
+		count_answer(w, out, len, start);
 		return len;
 	}
-	bool tcp = q->tr == OD_TR_TCP;
 	odr_req_t *r = odr_req_new(&w->env);
 	if (r == NULL) {
 		len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
-		count_answer(w, out, len);
+		count_answer(w, out, len, start);
 		return len;
 	}
 	uint64_t now = now_ms();
@@ -885,25 +965,25 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 		len = odr_req_finish(r, out, cap, tcp);
 		odr_req_info_t info;
 		odr_req_info(r, &info);
-		if (info.cached)
-			count(&w->st->cached);
-		count_answer(w, out, len);
+		count_info(w, &info);
+		count_answer(w, out, len, start);
 		odr_req_free(r);
 		return len > 0 ? len : 0;
 	}
 	dreq_t *d = NULL;
 	od_net_pending_t *p = NULL;
-	if (w->nactive >= conf->outstanding || w->stopping ||
+	if (w->nactive - w->ninternal >= conf->outstanding || w->stopping ||
 	    (d = calloc(1, sizeof(*d))) == NULL ||
 	    (p = od_net_defer(q)) == NULL) {
 		w->overload++;
+		count(&w->st->overload);
 		free(d);
 		odr_req_free(r);
 		len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
-		count_answer(w, out, len);
+		count_answer(w, out, len, start);
 		return len;
 	}
-	*d = (dreq_t){ .w = w, .r = r, .p = p, .tcp = tcp };
+	*d = (dreq_t){ .w = w, .r = r, .p = p, .tcp = tcp, .start_us = start };
 	start_deferred(d, &snd);
 	return OD_NET_DEFER;
 }

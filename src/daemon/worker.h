@@ -48,6 +48,20 @@
 #include "resolve/aggr.h"
 #include "resolve/resolve.h"
 
+/*! Query types counted one by one (odd_qtypes); others share the last
+ *  index. */
+#define ODD_QT_COUNT 17
+/*! EDE codes counted one by one (0..ODD_EDE_COUNT-2); the last index
+ *  counts every higher code. */
+#define ODD_EDE_COUNT 33
+/*! Latency buckets: the bounds of odd_lat_bounds_us, then +Inf. */
+#define ODD_LAT_BUCKETS 14
+
+/*! The query types counted one by one, index 0..ODD_QT_COUNT-2. */
+extern const uint16_t odd_qtypes[ODD_QT_COUNT - 1];
+/*! Upper bounds of the latency buckets, microseconds, ascending. */
+extern const uint32_t odd_lat_bounds_us[ODD_LAT_BUCKETS - 1];
+
 /*!
  * Client query counters of one worker. Written by that worker only (a
  * relaxed load and store: no locked instruction on the query path), read
@@ -58,6 +72,23 @@ typedef struct odd_wstats {
 	_Atomic uint64_t cached;    /*!< answered from the cache, no upstream */
 	_Atomic uint64_t dropped;   /*!< settled without an answer sent */
 	_Atomic uint64_t rcode[16]; /*!< answers sent, by RCODE (header) */
+	/* For the metrics (metrics.h). */
+	_Atomic uint64_t qtype[2][ODD_QT_COUNT]; /*!< queries: [0] UDP,
+	                                              [1] TCP; by qtype
+	                                              index (odd_qtypes) */
+	_Atomic uint64_t ede[ODD_EDE_COUNT];     /*!< answers by EDE code (the
+	                                          last: codes beyond) */
+	_Atomic uint64_t sec[4];   /*!< requests settled by the engine,
+	                                   by odr_sec_t of the answer */
+	_Atomic uint64_t upstream; /*!< upstream queries of client
+	                                   requests */
+	_Atomic uint64_t timeouts; /*!< of which timed out */
+	_Atomic uint64_t overload; /*!< SERVFAIL: outstanding reached */
+	_Atomic uint64_t lat[ODD_LAT_BUCKETS]; /*!< answers sent, by
+	                                            latency bucket (not
+	                                            cumulative; the last:
+	                                            above every bound) */
+	_Atomic uint64_t lat_us; /*!< sum of those latencies, µs */
 } __attribute__((aligned(64))) odd_wstats_t;
 
 /*! What every worker shares (read-only while the workers run, except
