@@ -23,13 +23,15 @@ STOP_WAIT = 10.0    # seconds between SIGTERM and SIGKILL
 KILL_WAIT = 5.0     # seconds for SIGKILL to take
 
 
-def find_binary():
+def find_binary(with_auth=False):
     """Path of onedot in ONEDOT_BUILD_DIR; fails the test when it is not
-    built."""
+    built (or, with_auth, when onedot-auth is not)."""
     b = ap.build_dir()
     path = hierarchy.onedot_path(b) if b else None
     if path is None:
         pytest.fail("onedot is not built (ONEDOT_BUILD_DIR=%r)" % b)
+    if with_auth and ap.onedot_auth_path() is None:
+        pytest.fail("onedot-auth is not built")
     return path
 
 

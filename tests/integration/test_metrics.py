@@ -24,7 +24,6 @@ import dns.query
 import dns.rcode
 import pytest
 
-import auth_peers as ap
 import onedot_daemon as od
 import test_resolver_daemon as trd
 from onedot_daemon import run, write
@@ -180,10 +179,7 @@ def ede_codes(msg):
 
 @pytest.fixture(scope="module")
 def binary():
-    path = od.find_binary()
-    if ap.onedot_auth_path() is None:
-        pytest.fail("onedot-auth is not built")
-    return path
+    return od.find_binary(with_auth=True)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ import stat
 import dns.rcode
 import pytest
 
-import auth_peers as ap
 import onedot_daemon as od
 import test_resolver_daemon as trd
 from onedot_daemon import run, write
@@ -41,10 +40,7 @@ def ctl_path():
 
 @pytest.fixture(scope="module")
 def binary():
-    path = od.find_binary()
-    if ap.onedot_auth_path() is None:
-        pytest.fail("onedot-auth is not built")
-    return path
+    return od.find_binary(with_auth=True)
 
 
 @pytest.fixture(scope="module")

@@ -64,10 +64,7 @@ a.root-servers.test. 3600000 A  127.13.{b}.1
 
 @pytest.fixture(scope="module")
 def binary():
-    path = od.find_binary()
-    if ap.onedot_auth_path() is None:
-        pytest.fail("onedot-auth is not built")
-    return path
+    return od.find_binary(with_auth=True)
 
 
 class Hierarchy:
