@@ -387,6 +387,9 @@ def test_nta_usage_errors(binary, arg, what):
     ("negative-trust-anchors:\n  - [a]\n", 2,
      "negative-trust-anchors[0]: expected a single value"),
     ("trust-anchors: x\n", 1, "unknown key 'trust-anchors'"),
+    ("aggressive-nsec: maybe\n", 1, "aggressive-nsec:"),
+    ("nsec3-max-iterations: 65536\n", 1, "nsec3-max-iterations:"),
+    ("nsec3-max-iterations: -1\n", 1, "nsec3-max-iterations:"),
 ])
 def test_config_errors(binary, tmp_path, text, line, what):
     conf = write(tmp_path / "bad.yaml", text)

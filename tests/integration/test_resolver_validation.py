@@ -159,3 +159,19 @@ def test_root_key_sentinel(fresh):
         assert rcode(q("is-ta", other)) == "SERVFAIL"
         assert rcode(q("not-ta", tag)) == "SERVFAIL"
         assert rcode(q("not-ta", other)) == "NOERROR"
+
+
+def test_nsec3_max_iterations(fresh, tmp_path):
+    """RFC 9276 3.2: iter.sig. uses 200 NSEC3 iterations; above the
+    default limit of 150 its denials are insecure with EDE 27, with the
+    limit raised to 250 they are secure."""
+    m_default = None
+    with onedot(fresh, ON, "iter-default") as r:
+        m_default = ask(r.addr, "nx.iter.sig.", "A")
+    assert rcode(m_default) == "NXDOMAIN" and not ad(m_default), m_default
+    assert 27 in [c for c, _ in edes(m_default)], m_default
+    conf = tmp_path / "iter.yaml"
+    conf.write_text("nsec3-max-iterations: 250\n")
+    with onedot(fresh, NTA, "iter-250", ["-c", str(conf)]) as r:
+        m = ask(r.addr, "nx.iter.sig.", "A")
+    assert rcode(m) == "NXDOMAIN" and ad(m) and not edes(m), m
