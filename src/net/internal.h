@@ -32,23 +32,64 @@
 
 struct od_net_worker;
 
+struct od_wlisten;
+
 /*! One UDP socket of one worker. */
 struct od_udp_sock {
 	struct od_net_worker *w;
-	int fd;         /*!< owned; closed when the worker is freed */
-	bool pktinfo;   /*!< wildcard address: answer from the query's */
-	bool poll_init; /*!< poll handle initialised (must be closed) */
-	size_t li;      /*!< index of its listen address */
+	struct od_wlisten *lw; /*!< the listen address it belongs to */
+	int fd;                /*!< owned; closed when lw is freed */
+	bool pktinfo;          /*!< wildcard address: answer from the query's */
+	bool poll_init;        /*!< poll handle initialised (must be closed) */
 	uv_poll_t poll;
 };
 
 /*! One TCP listening socket of one worker. */
 struct od_tcp_listener {
 	struct od_net_worker *w;
+	struct od_wlisten *lw;
 	int fd;      /*!< owned until handed to h (then -1) */
 	bool h_init; /*!< h initialised (must be closed) */
-	size_t li;
 	uv_tcp_t h;
+};
+
+/*!
+ * One listen address as one worker serves it: its UDP and TCP sockets.
+ * Heap-allocated (libuv handles must not move) and linked in the
+ * worker's list. Closing it (removal or stop) closes both handles; it is
+ * freed, with the UDP socket, once both are closed and no deferred query
+ * holds the UDP socket any more (refs), so a removed address still
+ * answers the queries it had taken.
+ */
+struct od_wlisten {
+	struct od_wlisten *next;
+	uint64_t id;      /*!< the net-wide listener it serves */
+	od_listen_t addr; /*!< bound address (the port chosen for 0) */
+	unsigned refs;    /*!< deferred UDP queries holding udp */
+	unsigned handles; /*!< close callbacks still due */
+	bool closing;     /*!< closed: freed when handles and refs are 0 */
+	struct od_udp_sock udp;
+	struct od_tcp_listener tcp;
+};
+
+/*! Listener changes handed to one worker (od_net_set_listen). */
+struct od_net_cmd {
+	struct od_wlisten **add; /*!< entries to start (fds set), owned
+	                              until taken by the worker */
+	size_t nadd;
+	const uint64_t *remove; /*!< listener ids to close */
+	size_t nremove;
+	int rc;        /*!< first failure starting an added entry */
+	char err[160]; /*!< its message */
+	bool done;     /*!< the worker applied it (under n->cmd_lock) */
+};
+
+/*! One listen address of the net (the calling thread's view). */
+struct od_net_lsn {
+	od_listen_t req;   /*!< as asked for (port 0: any) */
+	od_listen_t bound; /*!< as bound */
+	bool wildcard;
+	uint64_t id;
 };
 
 struct od_tcp_conn;
@@ -87,7 +128,10 @@ typedef struct od_net_worker {
 	bool loop_init;
 	uv_async_t stop_async;
 	bool async_init;
-	uv_timer_t idle_timer; /*!< idle sweep, then the stop grace period */
+	uv_async_t cmd_async; /*!< a listener change is waiting in cmd */
+	bool cmd_init;
+	struct od_net_cmd *cmd; /*!< under net->cmd_lock */
+	uv_timer_t idle_timer;  /*!< idle sweep, then the stop grace period */
 	bool timer_init;
 	bool stopping;
 
@@ -97,8 +141,8 @@ typedef struct od_net_worker {
 	/*! Odd while handlers run, even between batches. */
 	_Atomic uint64_t seq;
 
-	struct od_udp_sock *udp;     /*!< nlisten entries, owned */
-	struct od_tcp_listener *tcp; /*!< nlisten entries, owned */
+	struct od_wlisten *lhead; /*!< listen addresses served, owned
+	                               (closing ones too, until freed) */
 
 	/* UDP batch state, allocated once (udp.c). */
 	struct mmsghdr *rmsg, *smsg;
@@ -129,12 +173,15 @@ typedef struct od_net_worker {
 } od_net_worker_t;
 
 struct od_net {
-	od_net_conf_t conf; /*!< copy; listen points at bound */
-	od_listen_t *bound; /*!< nlisten actual addresses, owned */
-	bool *wildcard;     /*!< nlisten flags, owned */
+	od_net_conf_t conf;     /*!< copy; listen/nlisten cleared (see lsn) */
+	struct od_net_lsn *lsn; /*!< nlisten listen addresses, owned;
+	                             touched by the controlling thread only */
 	size_t nlisten;
+	uint64_t next_id;
 	unsigned nworkers;
-	od_net_worker_t *w; /*!< nworkers entries, owned */
+	od_net_worker_t *w;       /*!< nworkers entries, owned */
+	pthread_mutex_t cmd_lock; /*!< guards each worker's cmd and done */
+	pthread_cond_t cmd_cond;
 };
 
 /* udp.c */
@@ -159,5 +206,8 @@ void od_tcp_drop(struct od_net_pending *p);
 /*! Mark the start and end of a batch of handler calls. */
 void od_net_enter(od_net_worker_t *w);
 void od_net_leave(od_net_worker_t *w);
+/*! A deferred UDP query lets go of its socket's listen address (freed
+ *  when it was closed and this was the last hold). */
+void od_wlisten_release(struct od_wlisten *lw);
 
 #endif

@@ -136,27 +136,24 @@ static int open_sock(const od_net_t *n, const od_listen_t *l, int type,
 	return 0;
 }
 
-static void close_listen_fds(od_net_t *n, size_t li)
+static void close_fds(int *fds, size_t n)
 {
-	for (unsigned k = 0; k < n->nworkers; k++) {
-		od_net_worker_t *w = &n->w[k];
-		if (w->udp[li].fd >= 0)
-			close(w->udp[li].fd);
-		if (w->tcp[li].fd >= 0)
-			close(w->tcp[li].fd);
-		w->udp[li].fd = -1;
-		w->tcp[li].fd = -1;
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
 	}
 }
 
 /*
- * Open the UDP and TCP sockets of every worker on listen li. With port 0
- * the first socket gets a port from the kernel and all others share it,
- * so that one address serves both transports on every worker.
+ * Open the UDP and TCP sockets of every worker on l (ufd and tfd get
+ * nworkers descriptors each; all or nothing). With port 0 the first
+ * socket gets a port from the kernel, written into l, and all others
+ * share it, so that one address serves both transports on every worker.
  */
-static int open_listen(od_net_t *n, size_t li, char *err, size_t errlen)
+static int open_listen(od_net_t *n, od_listen_t *l, bool wildcard, int *ufd,
+                       int *tfd, char *err, size_t errlen)
 {
-	od_listen_t *l = &n->bound[li];
 	bool any_port = sa_port(&l->addr) == 0;
 	const char *what = "udp";
 	int rc = 0;
@@ -167,13 +164,11 @@ static int open_listen(od_net_t *n, size_t li, char *err, size_t errlen)
 		rc = 0;
 		what = "udp";
 		for (unsigned k = 0; rc == 0 && k < n->nworkers; k++) {
-			struct od_udp_sock *s = &n->w[k].udp[li];
-			rc = open_sock(n, l, SOCK_DGRAM, n->wildcard[li],
-			               &s->fd);
+			rc = open_sock(n, l, SOCK_DGRAM, wildcard, &ufd[k]);
 			if (rc == 0 && k == 0 && any_port) {
 				struct sockaddr_storage ss;
 				socklen_t len = sizeof(ss);
-				if (getsockname(s->fd, (struct sockaddr *)&ss,
+				if (getsockname(ufd[k], (struct sockaddr *)&ss,
 				                &len) != 0)
 					rc = -errno;
 				else
@@ -183,11 +178,11 @@ static int open_listen(od_net_t *n, size_t li, char *err, size_t errlen)
 		if (rc == 0)
 			what = "tcp";
 		for (unsigned k = 0; rc == 0 && k < n->nworkers; k++)
-			rc = open_sock(n, l, SOCK_STREAM, n->wildcard[li],
-			               &n->w[k].tcp[li].fd);
+			rc = open_sock(n, l, SOCK_STREAM, wildcard, &tfd[k]);
 		if (rc == 0)
 			return 0;
-		close_listen_fds(n, li);
+		close_fds(ufd, n->nworkers);
+		close_fds(tfd, n->nworkers);
 		/* Only a port the kernel chose may be traded for another. */
 		if (!any_port || rc != -EADDRINUSE)
 			break;
@@ -203,20 +198,112 @@ static int open_listen(od_net_t *n, size_t li, char *err, size_t errlen)
 	return rc;
 }
 
+/* A worker's entry for one listen address, owning ufd and tfd. */
+static struct od_wlisten *wl_new(od_net_worker_t *w, uint64_t id,
+                                 const od_listen_t *bound, bool wildcard,
+                                 int ufd, int tfd)
+{
+	struct od_wlisten *lw = calloc(1, sizeof(*lw));
+	if (lw == NULL)
+		return NULL;
+	lw->id = id;
+	lw->addr = *bound;
+	lw->udp = (struct od_udp_sock){
+		.w = w, .lw = lw, .fd = ufd, .pktinfo = wildcard
+	};
+	lw->tcp = (struct od_tcp_listener){ .w = w, .lw = lw, .fd = tfd };
+	return lw;
+}
+
+static void wl_unlink(struct od_wlisten *lw)
+{
+	od_net_worker_t *w = lw->udp.w;
+	struct od_wlisten **pp = &w->lhead;
+	while (*pp && *pp != lw)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = lw->next;
+	/* A later socket may get this address: re-arm the slots for it. */
+	if (w->armed_for == &lw->udp)
+		w->armed_for = NULL;
+}
+
+static void wl_destroy(struct od_wlisten *lw)
+{
+	if (lw->udp.fd >= 0)
+		close(lw->udp.fd);
+	if (lw->tcp.fd >= 0)
+		close(lw->tcp.fd);
+	free(lw);
+}
+
+static void wl_maybe_free(struct od_wlisten *lw)
+{
+	if (!lw->closing || lw->handles > 0 || lw->refs > 0)
+		return;
+	wl_unlink(lw);
+	wl_destroy(lw);
+}
+
+static void wl_udp_closed(uv_handle_t *h)
+{
+	struct od_udp_sock *s = h->data;
+	s->lw->handles--;
+	wl_maybe_free(s->lw);
+}
+
+static void wl_tcp_closed(uv_handle_t *h)
+{
+	struct od_tcp_listener *l = h->data;
+	l->lw->handles--;
+	wl_maybe_free(l->lw);
+}
+
+/* Stop serving lw (it may be freed before this returns). */
+static void wl_close(struct od_wlisten *lw)
+{
+	if (lw->closing)
+		return;
+	lw->closing = true;
+	if (lw->udp.poll_init) {
+		lw->handles++;
+		uv_close((uv_handle_t *)&lw->udp.poll, wl_udp_closed);
+	}
+	if (lw->tcp.h_init) {
+		lw->handles++;
+		uv_close((uv_handle_t *)&lw->tcp.h, wl_tcp_closed);
+	}
+	wl_maybe_free(lw);
+}
+
+void od_wlisten_release(struct od_wlisten *lw)
+{
+	if (od_fails(lw->refs == 0))
+		return;
+	lw->refs--;
+	wl_maybe_free(lw);
+}
+
+static int wl_start(struct od_wlisten *lw, char *err, size_t errlen)
+{
+	int rc = od_udp_start(&lw->udp, err, errlen);
+	if (rc == 0)
+		rc = od_tcp_start(&lw->tcp, err, errlen);
+	return rc;
+}
+
 /* Close every handle of w; its loop then runs until they are gone. */
 static void stop_worker(od_net_worker_t *w)
 {
 	w->stopping = true;
-	for (size_t i = 0; i < w->net->nlisten; i++) {
-		struct od_udp_sock *s = &w->udp[i];
-		if (s->poll_init && !uv_is_closing((uv_handle_t *)&s->poll))
-			uv_close((uv_handle_t *)&s->poll, NULL);
-		struct od_tcp_listener *l = &w->tcp[i];
-		if (l->h_init && !uv_is_closing((uv_handle_t *)&l->h))
-			uv_close((uv_handle_t *)&l->h, NULL);
+	for (struct od_wlisten *lw = w->lhead, *next; lw; lw = next) {
+		next = lw->next;
+		wl_close(lw);
 	}
 	if (w->async_init && !uv_is_closing((uv_handle_t *)&w->stop_async))
 		uv_close((uv_handle_t *)&w->stop_async, NULL);
+	if (w->cmd_init && !uv_is_closing((uv_handle_t *)&w->cmd_async))
+		uv_close((uv_handle_t *)&w->cmd_async, NULL);
 	od_tcp_stop_all(w);
 }
 
@@ -229,6 +316,46 @@ static void on_stop(uv_async_t *a)
 	if (c->worker_stop)
 		c->worker_stop(w->wctx, c->ctx);
 	stop_worker(w);
+}
+
+/* A listener change from od_net_set_listen(), in the worker's thread. */
+static void on_cmd(uv_async_t *a)
+{
+	od_net_worker_t *w = a->data;
+	od_net_t *n = w->net;
+	pthread_mutex_lock(&n->cmd_lock);
+	struct od_net_cmd *c = w->cmd;
+	w->cmd = NULL;
+	pthread_mutex_unlock(&n->cmd_lock);
+	if (c == NULL)
+		return;
+	for (struct od_wlisten *lw = w->lhead, *next; lw; lw = next) {
+		next = lw->next;
+		for (size_t i = 0; i < c->nremove; i++)
+			if (lw->id == c->remove[i])
+				wl_close(lw);
+	}
+	for (size_t i = 0; i < c->nadd; i++) {
+		struct od_wlisten *lw = c->add[i];
+		c->add[i] = NULL;
+		lw->next = w->lhead;
+		w->lhead = lw;
+		char e[120];
+		int rc = w->stopping ? OD_EINVAL : wl_start(lw, e, sizeof(e));
+		if (rc != 0) {
+			if (c->rc == 0) {
+				c->rc = rc;
+				snprintf(c->err, sizeof(c->err),
+				         "worker %u: %s", w->idx,
+				         w->stopping ? "stopping" : e);
+			}
+			wl_close(lw);
+		}
+	}
+	pthread_mutex_lock(&n->cmd_lock);
+	c->done = true;
+	pthread_cond_broadcast(&n->cmd_cond);
+	pthread_mutex_unlock(&n->cmd_lock);
 }
 
 static void *worker_main(void *arg)
@@ -259,20 +386,20 @@ static void net_free(od_net_t *n)
 			int rc = uv_loop_close(&w->loop);
 			od_require(rc == 0);
 		}
-		for (size_t i = 0; w->udp && i < n->nlisten; i++)
-			if (w->udp[i].fd >= 0)
-				close(w->udp[i].fd);
-		for (size_t i = 0; w->tcp && i < n->nlisten; i++)
-			if (w->tcp[i].fd >= 0)
-				close(w->tcp[i].fd);
+		/* Entries never started, or still held by a deferred query
+		   the daemon did not complete. */
+		while (w->lhead) {
+			struct od_wlisten *lw = w->lhead;
+			w->lhead = lw->next;
+			wl_destroy(lw);
+		}
 		od_udp_worker_free(w);
 		od_tcp_worker_free(w);
-		free(w->udp);
-		free(w->tcp);
 	}
 	free(n->w);
-	free(n->bound);
-	free(n->wildcard);
+	free(n->lsn);
+	pthread_mutex_destroy(&n->cmd_lock);
+	pthread_cond_destroy(&n->cmd_cond);
 	free(n);
 }
 
@@ -283,8 +410,7 @@ static int uv_err(int uvrc, const char *what, char *err, size_t errlen)
 	return uvrc;
 }
 
-static int setup_worker(od_net_t *n, od_net_worker_t *w, char *err,
-                        size_t errlen)
+static int setup_worker(od_net_worker_t *w, char *err, size_t errlen)
 {
 	int rc = uv_loop_init(&w->loop);
 	if (rc != 0)
@@ -295,6 +421,11 @@ static int setup_worker(od_net_t *n, od_net_worker_t *w, char *err,
 		return uv_err(rc, "cannot create an event loop", err, errlen);
 	w->stop_async.data = w;
 	w->async_init = true;
+	rc = uv_async_init(&w->loop, &w->cmd_async, on_cmd);
+	if (rc != 0)
+		return uv_err(rc, "cannot create an event loop", err, errlen);
+	w->cmd_async.data = w;
+	w->cmd_init = true;
 	rc = od_udp_worker_init(w, err, errlen);
 	if (rc == 0)
 		rc = od_tcp_worker_init(w);
@@ -304,12 +435,210 @@ static int setup_worker(od_net_t *n, od_net_worker_t *w, char *err,
 			         w->idx, od_strerror(rc));
 		return rc;
 	}
-	for (size_t i = 0; rc == 0 && i < n->nlisten; i++) {
-		rc = od_udp_start(&w->udp[i], err, errlen);
-		if (rc == 0)
-			rc = od_tcp_start(&w->tcp[i], err, errlen);
-	}
+	for (struct od_wlisten *lw = w->lhead; rc == 0 && lw; lw = lw->next)
+		rc = wl_start(lw, err, errlen);
 	return rc;
+}
+
+static int check_listen(const od_listen_t *listen, size_t nlisten, char *err,
+                        size_t errlen)
+{
+	if (nlisten == 0 || listen == NULL) {
+		snprintf(err, errlen, "no listen address given");
+		return OD_EINVAL;
+	}
+	for (size_t i = 0; i < nlisten; i++) {
+		const od_listen_t *l = &listen[i];
+		sa_family_t f = l->addr.ss_family;
+		if ((f != AF_INET && f != AF_INET6) ||
+		    l->len != (f == AF_INET ? sizeof(struct sockaddr_in)
+		                            : sizeof(struct sockaddr_in6))) {
+			snprintf(err, errlen,
+			         "listen address %zu is not IPv4 or IPv6", i);
+			return OD_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Open listener li of n->lsn (its req set) on every worker and give each
+ * worker its entry: linked into the worker (at start) or stored in
+ * add[k] (at run time, for the worker to start). All or nothing.
+ */
+static int open_lsn(od_net_t *n, struct od_net_lsn *ln, struct od_wlisten **add,
+                    char *err, size_t errlen)
+{
+	unsigned nw = n->nworkers;
+	int *fds = malloc(2 * nw * sizeof(*fds));
+	if (fds == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return OD_ENOMEM;
+	}
+	for (unsigned k = 0; k < 2 * nw; k++)
+		fds[k] = -1;
+	ln->bound = ln->req;
+	ln->wildcard = sa_is_wildcard(&ln->req.addr);
+	ln->id = n->next_id++;
+	int rc = open_listen(n, &ln->bound, ln->wildcard, fds, fds + nw, err,
+	                     errlen);
+	if (rc != 0) {
+		free(fds);
+		return rc;
+	}
+	unsigned k = 0;
+	for (; k < nw; k++) {
+		od_net_worker_t *w = &n->w[k];
+		struct od_wlisten *lw = wl_new(w, ln->id, &ln->bound,
+		                               ln->wildcard, fds[k],
+		                               fds[nw + k]);
+		if (lw == NULL)
+			break;
+		fds[k] = fds[nw + k] = -1;
+		if (add) {
+			add[k] = lw;
+		} else {
+			struct od_wlisten **pp = &w->lhead;
+			while (*pp)
+				pp = &(*pp)->next;
+			*pp = lw;
+		}
+	}
+	if (k < nw) {
+		close_fds(fds, 2 * nw);
+		for (unsigned j = 0; add && j < k; j++) {
+			wl_destroy(add[j]);
+			add[j] = NULL;
+		}
+		snprintf(err, errlen, "out of memory");
+		rc = OD_ENOMEM;
+	}
+	free(fds);
+	return rc;
+}
+
+static bool listen_equal(const od_listen_t *a, const od_listen_t *b)
+{
+	return a->len == b->len && memcmp(&a->addr, &b->addr, a->len) == 0;
+}
+
+int od_net_set_listen(od_net_t *n, const od_listen_t *listen, size_t nlisten,
+                      char *err, size_t errlen)
+{
+	char dummy[1];
+	if (err == NULL || errlen == 0) {
+		err = dummy;
+		errlen = sizeof(dummy);
+	}
+	err[0] = '\0';
+	if (n == NULL) {
+		snprintf(err, errlen, "not running");
+		return OD_EINVAL;
+	}
+	int rc = check_listen(listen, nlisten, err, errlen);
+	if (rc != 0)
+		return rc;
+	unsigned nw = n->nworkers;
+	struct od_net_lsn *nl = calloc(nlisten, sizeof(*nl));
+	bool *kept = calloc(n->nlisten + 1, sizeof(*kept));
+	bool *fresh = calloc(nlisten, sizeof(*fresh));
+	uint64_t *remove = calloc(n->nlisten + 1, sizeof(*remove));
+	struct od_net_cmd *cmds = calloc(nw, sizeof(*cmds));
+	size_t nadd = 0, nremove = 0;
+	if (!nl || !kept || !fresh || !remove || !cmds)
+		goto nomem;
+	/* Each address asked for again keeps its sockets (a duplicate
+	   takes the next entry of the same address, or a new one). */
+	for (size_t i = 0; i < nlisten; i++) {
+		size_t j = 0;
+		while (j < n->nlisten &&
+		       (kept[j] || !listen_equal(&n->lsn[j].req, &listen[i])))
+			j++;
+		if (j < n->nlisten) {
+			kept[j] = true;
+			nl[i] = n->lsn[j];
+		} else {
+			nl[i].req = listen[i];
+			fresh[i] = true;
+			nadd++;
+		}
+	}
+	for (size_t j = 0; j < n->nlisten; j++)
+		if (!kept[j])
+			remove[nremove++] = n->lsn[j].id;
+	for (unsigned k = 0; k < nw; k++) {
+		cmds[k].add = calloc(nadd + 1, sizeof(*cmds[k].add));
+		if (cmds[k].add == NULL)
+			goto nomem;
+		cmds[k].remove = remove;
+		cmds[k].nremove = nremove;
+	}
+	/* Every new socket first: a failure leaves everything as it was. */
+	for (size_t i = 0, a = 0; i < nlisten; i++) {
+		if (!fresh[i])
+			continue;
+		struct od_wlisten **add = calloc(nw, sizeof(*add));
+		if (add == NULL)
+			goto nomem;
+		rc = open_lsn(n, &nl[i], add, err, errlen);
+		if (rc == 0)
+			for (unsigned k = 0; k < nw; k++)
+				cmds[k].add[a] = add[k];
+		free(add);
+		if (rc != 0)
+			goto fail;
+		a++;
+		for (unsigned k = 0; k < nw; k++)
+			cmds[k].nadd = a;
+	}
+	if (nadd > 0 || nremove > 0) {
+		pthread_mutex_lock(&n->cmd_lock);
+		for (unsigned k = 0; k < nw; k++)
+			n->w[k].cmd = &cmds[k];
+		pthread_mutex_unlock(&n->cmd_lock);
+		for (unsigned k = 0; k < nw; k++)
+			uv_async_send(&n->w[k].cmd_async);
+		pthread_mutex_lock(&n->cmd_lock);
+		for (unsigned k = 0; k < nw; k++)
+			while (!cmds[k].done)
+				pthread_cond_wait(&n->cmd_cond, &n->cmd_lock);
+		pthread_mutex_unlock(&n->cmd_lock);
+	}
+	rc = 0;
+	for (unsigned k = 0; k < nw && rc == 0; k++) {
+		if (cmds[k].rc != 0) {
+			rc = 1; /* applied, but not everywhere */
+			snprintf(err, errlen, "%s", cmds[k].err);
+		}
+	}
+	free(n->lsn);
+	n->lsn = nl;
+	n->nlisten = nlisten;
+	nl = NULL;
+	goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	rc = OD_ENOMEM;
+fail:
+	/* Entries the workers never got (their sockets close with them). */
+	for (unsigned k = 0; cmds && k < nw; k++)
+		for (size_t a = 0; cmds[k].add && a < cmds[k].nadd; a++)
+			if (cmds[k].add[a])
+				wl_destroy(cmds[k].add[a]);
+out:
+	for (unsigned k = 0; cmds && k < nw; k++)
+		free(cmds[k].add);
+	free(cmds);
+	free(remove);
+	free(fresh);
+	free(kept);
+	free(nl);
+	return rc;
+}
+
+size_t od_net_nlisten(const od_net_t *n)
+{
+	return n ? n->nlisten : 0;
 }
 
 int od_net_start(od_net_t **out, const od_net_conf_t *conf, char *err,
@@ -325,21 +654,9 @@ int od_net_start(od_net_t **out, const od_net_conf_t *conf, char *err,
 		snprintf(err, errlen, "no handler given");
 		return OD_EINVAL;
 	}
-	if (conf->nlisten == 0 || conf->listen == NULL) {
-		snprintf(err, errlen, "no listen address given");
-		return OD_EINVAL;
-	}
-	for (size_t i = 0; i < conf->nlisten; i++) {
-		const od_listen_t *l = &conf->listen[i];
-		sa_family_t f = l->addr.ss_family;
-		if ((f != AF_INET && f != AF_INET6) ||
-		    l->len != (f == AF_INET ? sizeof(struct sockaddr_in)
-		                            : sizeof(struct sockaddr_in6))) {
-			snprintf(err, errlen,
-			         "listen address %zu is not IPv4 or IPv6", i);
-			return OD_EINVAL;
-		}
-	}
+	int rc = check_listen(conf->listen, conf->nlisten, err, errlen);
+	if (rc != 0)
+		return rc;
 	unsigned nworkers = conf->workers;
 	if (nworkers == 0) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -362,6 +679,7 @@ int od_net_start(od_net_t **out, const od_net_conf_t *conf, char *err,
 	od_net_t *n = calloc(1, sizeof(*n));
 	if (n == NULL)
 		goto nomem;
+	n->next_id = 1;
 	n->conf = *conf;
 	n->nworkers = nworkers;
 	n->nlisten = conf->nlisten;
@@ -376,45 +694,29 @@ int od_net_start(od_net_t **out, const od_net_conf_t *conf, char *err,
 		n->conf.udp_batch = 64;
 	if (n->conf.tcp_max_queued == 0)
 		n->conf.tcp_max_queued = (size_t)64 << 20;
-	n->bound = calloc(n->nlisten, sizeof(*n->bound));
-	n->wildcard = calloc(n->nlisten, sizeof(*n->wildcard));
+	pthread_mutex_init(&n->cmd_lock, NULL);
+	pthread_cond_init(&n->cmd_cond, NULL);
+	n->conf.listen = NULL;
+	n->conf.nlisten = 0;
+	n->lsn = calloc(n->nlisten, sizeof(*n->lsn));
 	n->w = calloc(nworkers, sizeof(*n->w));
-	if (n->bound == NULL || n->wildcard == NULL || n->w == NULL)
+	if (n->lsn == NULL || n->w == NULL)
 		goto nomem_free;
-	memcpy(n->bound, conf->listen, n->nlisten * sizeof(*n->bound));
-	n->conf.listen = n->bound;
-	for (size_t i = 0; i < n->nlisten; i++)
-		n->wildcard[i] = sa_is_wildcard(&n->bound[i].addr);
 	for (unsigned k = 0; k < nworkers; k++) {
 		od_net_worker_t *w = &n->w[k];
 		w->net = n;
 		w->idx = k;
-		w->udp = calloc(n->nlisten, sizeof(*w->udp));
-		w->tcp = calloc(n->nlisten, sizeof(*w->tcp));
-		if (w->udp == NULL || w->tcp == NULL)
-			goto nomem_free;
-		for (size_t i = 0; i < n->nlisten; i++) {
-			w->udp[i] =
-			        (struct od_udp_sock){ .w = w,
-				                      .fd = -1,
-				                      .li = i,
-				                      .pktinfo =
-				                              n->wildcard[i] };
-			w->tcp[i] = (struct od_tcp_listener){ .w = w,
-				                              .fd = -1,
-				                              .li = i };
-		}
 	}
 
 	/* All sockets first, so an address problem leaves nothing open. */
-	int rc = 0;
 	for (size_t i = 0; i < n->nlisten; i++) {
-		rc = open_listen(n, i, err, errlen);
+		n->lsn[i].req = conf->listen[i];
+		rc = open_lsn(n, &n->lsn[i], NULL, err, errlen);
 		if (rc != 0)
 			goto fail;
 	}
 	for (unsigned k = 0; k < nworkers; k++) {
-		rc = setup_worker(n, &n->w[k], err, errlen);
+		rc = setup_worker(&n->w[k], err, errlen);
 		if (rc != 0)
 			goto fail;
 	}
@@ -483,6 +785,8 @@ od_net_pending_t *od_net_defer(const od_net_query_t *q)
 	memcpy(&p->local, q->local, llen);
 	if (q->tr == OD_TR_UDP) {
 		p->udp = q->conn;
+		/* The socket outlives a removal of its address until then. */
+		p->udp->lw->refs++;
 	} else {
 		p->conn = q->conn;
 		od_tcp_defer(p);
@@ -495,8 +799,13 @@ int od_net_reply(od_net_pending_t *p, const uint8_t *msg, size_t len)
 	if (p == NULL || p->w != cur_worker || msg == NULL ||
 	    len > OD_NET_MSG_MAX)
 		return OD_EINVAL;
-	int rc = p->tr == OD_TR_UDP ? od_udp_reply(p, msg, len)
-	                            : od_tcp_reply(p, msg, len);
+	int rc;
+	if (p->tr == OD_TR_UDP) {
+		rc = od_udp_reply(p, msg, len);
+		od_wlisten_release(p->udp->lw);
+	} else {
+		rc = od_tcp_reply(p, msg, len);
+	}
 	free(p);
 	return rc;
 }
@@ -507,6 +816,8 @@ void od_net_drop(od_net_pending_t *p)
 		return;
 	if (p->tr == OD_TR_TCP)
 		od_tcp_drop(p);
+	else
+		od_wlisten_release(p->udp->lw);
 	free(p);
 }
 
@@ -531,7 +842,7 @@ int od_net_bound(const od_net_t *n, size_t i, struct sockaddr_storage *out)
 {
 	if (n == NULL || out == NULL || i >= n->nlisten)
 		return OD_EINVAL;
-	*out = n->bound[i].addr;
+	*out = n->lsn[i].bound.addr;
 	return 0;
 }
 

@@ -7,7 +7,8 @@
  *
  * All sockets are opened and bound by od_net_start() before any worker
  * runs, so an address problem is reported at once and leaves nothing
- * open. IPv6 sockets are IPV6_V6ONLY. With port 0 the kernel picks one
+ * open. od_net_set_listen() changes the listen addresses while the
+ * workers run (a reload), keeping the sockets of unchanged ones. IPv6 sockets are IPV6_V6ONLY. With port 0 the kernel picks one
  * port shared by UDP and TCP on every worker (od_net_bound() tells it).
  * Worker threads block all signals: the daemon's main thread takes them.
  *
@@ -226,6 +227,32 @@ int od_net_bound(const od_net_t *n, size_t i, struct sockaddr_storage *out);
  * from any thread; from a handler it skips the caller's own worker.
  */
 void od_net_synchronize(od_net_t *n);
+
+/*!
+ * Serve exactly the listen addresses listen[0..nlisten-1] from now on.
+ * An address served already (the same address and port as asked for
+ * before, port 0 included) keeps its sockets, so nothing queued on them
+ * is lost. The sockets of new addresses are opened and bound in the
+ * calling thread first, on every worker, all or nothing: on error
+ * nothing changed and err says why ("cannot listen on ADDR@PORT/udp:
+ * ..."). Then every worker gets its new sockets and closes those of the
+ * addresses no longer listed, on its own loop; the call returns once
+ * every worker has done so. A removed UDP socket stays open until the
+ * deferred queries it took are answered (od_net_reply still sends from
+ * it); TCP connections accepted on a removed address go on until they
+ * close. Afterwards od_net_bound(n, i) is the address of listen[i].
+ * Call from one controlling thread (the one that calls od_net_bound and
+ * od_net_stop), never from a worker.
+ * \return 0; a negative error with nothing changed; or 1 when the
+ *         change was made but a worker could not watch a new socket
+ *         (out of memory, rare): that address is then not served by that
+ *         worker, and err says so.
+ */
+int od_net_set_listen(od_net_t *n, const od_listen_t *listen, size_t nlisten,
+                      char *err, size_t errlen);
+
+/*! How many listen addresses n serves. */
+size_t od_net_nlisten(const od_net_t *n);
 
 /*! Stop the workers (in-flight answers are sent), join them, free n. */
 void od_net_stop(od_net_t *n);

@@ -385,8 +385,7 @@ static void on_conn(uv_stream_t *server, int status)
 		c->peerlen = (socklen_t)len;
 	len = sizeof(c->local);
 	if (uv_tcp_getsockname(&c->h, (struct sockaddr *)&c->local, &len) != 0)
-		memcpy(&c->local, &w->net->bound[l->li].addr,
-		       w->net->bound[l->li].len);
+		memcpy(&c->local, &l->lw->addr.addr, l->lw->addr.len);
 	uv_tcp_nodelay(&c->h, 1);
 	c->last = uv_now(&w->loop);
 	lru_append(c);

@@ -156,7 +156,7 @@ static unsigned drain_batch(struct od_udp_sock *s)
 {
 	od_net_worker_t *w = s->w;
 	const od_net_conf_t *conf = &w->net->conf;
-	const od_listen_t *l = &w->net->bound[s->li];
+	const od_listen_t *l = &s->lw->addr;
 	unsigned batch = conf->udp_batch;
 	/* Only the slots the last batch used need arming again (a worker's
 	   slots are shared by its sockets, whose pktinfo may differ). */

@@ -852,6 +852,154 @@ static void test_bind_errors(void **state)
 	assert_string_equal(err, "no handler given");
 }
 
+static void bound_of(od_net_t *n, size_t i, od_listen_t *out)
+{
+	struct sockaddr_storage ss;
+	assert_int_equal(od_net_bound(n, i, &ss), 0);
+	out->addr = ss;
+	out->len = ss.ss_family == AF_INET ? sizeof(struct sockaddr_in)
+	                                   : sizeof(struct sockaddr_in6);
+}
+
+static void udp_echo(const od_listen_t *to, uint16_t id)
+{
+	int fd = udp_client(to);
+	uint8_t q[QLEN], a[512];
+	make_query(q, id, OP_ECHO);
+	assert_int_equal(send(fd, q, QLEN, 0), QLEN);
+	ssize_t r = recv(fd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, id, OP_ECHO);
+	close(fd);
+}
+
+static void tcp_echo(const od_listen_t *to, uint16_t id)
+{
+	int fd = tcp_client(to);
+	uint8_t a[512];
+	send_framed(fd, id, OP_ECHO);
+	int len = read_msg(fd, a, sizeof(a));
+	check_answer(a, (size_t)(len < 0 ? 0 : len), id, OP_ECHO);
+	close(fd);
+}
+
+/* Nothing serves to any more: TCP connections are refused. */
+static void assert_not_served(const od_listen_t *to)
+{
+	int fd = socket(to->addr.ss_family, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_not_equal(
+	        connect(fd, (const struct sockaddr *)&to->addr, to->len), 0);
+	assert_int_equal(errno, ECONNREFUSED);
+	close(fd);
+}
+
+static void test_set_listen(void **state)
+{
+	(void)state;
+	n_held = n_replied = 0;
+	bad_defer = 0;
+	char err[200];
+	od_listen_t a0, l[3], a1, a2;
+	od_net_t *n = start("127.0.0.1@0", 1, 0, 0, &a0);
+	int fds_before = count_fds();
+	assert_int_equal(od_net_nlisten(n), 1);
+
+	/* the same address again (port 0 as asked for): nothing changes,
+	   its socket and port stay */
+	assert_int_equal(od_listen_parse("127.0.0.1@0", 53, &l[0]), 0);
+	assert_int_equal(od_net_set_listen(n, l, 1, err, sizeof(err)), 0);
+	assert_int_equal(count_fds(), fds_before);
+	bound_of(n, 0, &a1);
+	assert_memory_equal(&a1.addr, &a0.addr, a0.len);
+
+	/* a UDP client with a query deferred on the first address */
+	int ufd = udp_client(&a0);
+	uint8_t q[QLEN];
+	make_query(q, 1, OP_DEFER);
+	assert_int_equal(send(ufd, q, QLEN, 0), QLEN);
+	udp_echo(&a0, 2);
+	assert_int_equal(n_held, 1);
+
+	/* add 127.0.0.2: both serve UDP and TCP */
+	assert_int_equal(od_listen_parse("127.0.0.2@0", 53, &l[1]), 0);
+	int rc = od_net_set_listen(n, l, 2, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("set_listen: %s", err);
+	assert_int_equal(od_net_nlisten(n), 2);
+	bound_of(n, 0, &a1);
+	assert_memory_equal(&a1.addr, &a0.addr, a0.len);
+	bound_of(n, 1, &a2);
+	udp_echo(&a0, 3);
+	tcp_echo(&a0, 4);
+	udp_echo(&a2, 5);
+	tcp_echo(&a2, 6);
+	local_is_127_0_0_2 = 0;
+	udp_echo(&a2, 7);
+	assert_int_equal(local_is_127_0_0_2, 1);
+
+	/* an address that cannot be bound: an error, nothing changed */
+	int hold = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in lo = { .sin_family = AF_INET,
+		                  .sin_addr.s_addr = htonl(0x7f000003) };
+	assert_int_equal(bind(hold, (struct sockaddr *)&lo, sizeof(lo)), 0);
+	assert_int_equal(listen(hold, 1), 0);
+	socklen_t len = sizeof(lo);
+	assert_int_equal(getsockname(hold, (struct sockaddr *)&lo, &len), 0);
+	char spec[64], want[200];
+	snprintf(spec, sizeof(spec), "127.0.0.3@%u", ntohs(lo.sin_port));
+	assert_int_equal(od_listen_parse(spec, 53, &l[2]), 0);
+	int fds_mid = count_fds();
+	rc = od_net_set_listen(n, &l[1], 2, err, sizeof(err));
+	assert_int_equal(rc, -EADDRINUSE);
+	snprintf(want, sizeof(want),
+	         "cannot listen on %s/tcp: Address already in use", spec);
+	assert_string_equal(err, want);
+	assert_int_equal(count_fds(), fds_mid);
+	assert_int_equal(od_net_nlisten(n), 2);
+	udp_echo(&a0, 8);
+	udp_echo(&a2, 9);
+	close(hold);
+
+	/* remove 127.0.0.1: it no longer answers, 127.0.0.2 does; the
+	   query it had deferred is still answered from its socket */
+	rc = od_net_set_listen(n, &l[1], 1, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("set_listen: %s", err);
+	assert_int_equal(od_net_nlisten(n), 1);
+	bound_of(n, 0, &a1);
+	assert_memory_equal(&a1.addr, &a2.addr, a2.len);
+	assert_not_served(&a0);
+	int tfd = tcp_client(&a2);
+	uint8_t a[512];
+	send_framed(tfd, 10, OP_RELEASE);
+	int alen = read_msg(tfd, a, sizeof(a));
+	check_answer(a, (size_t)(alen < 0 ? 0 : alen), 10, OP_RELEASE);
+	close(tfd);
+	ssize_t r = recv(ufd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, 1, OP_DEFER);
+	for (int i = 0; i < 2000 && n_replied == 0; i++)
+		msleep(1);
+	assert_int_equal(n_replied, 1);
+	assert_int_equal(bad_defer, 0);
+	close(ufd);
+	/* the removed socket is gone once its query was answered */
+	int fds_after = 0;
+	for (int i = 0; i < 2000; i++) {
+		fds_after = count_fds();
+		if (fds_after == fds_before)
+			break;
+		msleep(1);
+	}
+	assert_int_equal(fds_after, fds_before);
+
+	/* bad input */
+	assert_int_equal(od_net_set_listen(n, l, 0, err, sizeof(err)),
+	                 OD_EINVAL);
+	assert_string_equal(err, "no listen address given");
+	udp_echo(&a2, 11);
+	od_net_stop(n);
+}
+
 /* Answers on fd (UDP datagrams or TCP messages) until count came; each
    must be the echo of one of ids[] with op ops[], each once. */
 static void expect_set(int fd, bool tcp, int count, const uint16_t *ids,
@@ -1152,6 +1300,7 @@ int main(void)
 		cmocka_unit_test(test_defer_tcp),
 		cmocka_unit_test(test_defer_tcp_flow),
 		cmocka_unit_test(test_defer_tcp_closed),
+		cmocka_unit_test(test_set_listen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
