@@ -22,6 +22,7 @@
 enum kind {
 	K_DATA = 0, /* an RRset or a NODATA for (name, type) */
 	K_NXDOMAIN = 1,
+	K_FAILED = 2, /* a failed resolution of (name, type): no data */
 };
 
 /*
@@ -65,6 +66,7 @@ struct shard {
 	struct entry *lru_head, *lru_tail;
 	uint64_t swept; /* time of the last sweep of expired entries */
 	uint64_t hits, misses, neg_hits, neg_misses, inserts, evictions;
+	uint64_t stale_hits;
 };
 
 struct odr_cache {
@@ -102,6 +104,8 @@ const char *odr_cache_conf_error(const odr_cache_conf_t *conf)
 		return "cache ttl_min is above ttl_max";
 	if (c.max_bytes / c.shards < MIN_SHARD_BYTES)
 		return "cache size too small: each shard needs at least 4 KiB";
+	if (c.stale_window > ODR_CACHE_STALE_MAX)
+		return "cache stale window must be at most 7 days";
 	return NULL;
 }
 
@@ -248,6 +252,13 @@ static size_t entry_size(const struct entry *e)
 	return sizeof(*e) + e->blob_len;
 }
 
+/* Expired and past the stale window: of no use to anyone. */
+static bool gone(const odr_cache_t *c, const struct entry *e, uint64_t now)
+{
+	uint64_t keep = e->kind == K_FAILED ? 0 : c->conf.stale_window;
+	return e->expire + keep <= now;
+}
+
 /* Shard operations: the caller holds the shard's lock. */
 
 static void lru_unlink(struct shard *sh, struct entry *e)
@@ -337,9 +348,12 @@ static void grow(struct shard *sh)
 }
 
 /*
- * Make room for need bytes: expired entries first (one sweep of the shard
- * per clock tick at most, so a full shard does not rescan on every put),
- * then the least recently used.
+ * Make room for need bytes: entries past the stale window first, then
+ * stale ones, least recently used first (one sweep of the shard per
+ * clock tick at most, so a full shard does not rescan on every put; the
+ * sweep frees an eighth of the budget more than needed, so the puts of
+ * the same tick find room without evicting live entries), then the
+ * least recently used.
  */
 static void make_room(odr_cache_t *c, struct shard *sh, size_t need,
                       uint64_t now, struct entry **dead)
@@ -350,6 +364,16 @@ static void make_room(odr_cache_t *c, struct shard *sh, size_t need,
 		sh->swept = now;
 		struct entry *e = sh->lru_tail;
 		while (e != NULL) {
+			struct entry *prev = e->lru_prev;
+			if (gone(c, e, now)) {
+				unlink_entry(sh, e, dead);
+				sh->evictions++;
+			}
+			e = prev;
+		}
+		size_t slack = c->shard_bytes / 8;
+		e = sh->lru_tail;
+		while (e != NULL && sh->bytes + need + slack > c->shard_bytes) {
 			struct entry *prev = e->lru_prev;
 			if (e->expire <= now) {
 				unlink_entry(sh, e, dead);
@@ -525,8 +549,9 @@ int odr_cache_put(odr_cache_t *c, const odr_rrset_t *set, uint64_t now)
 	return ret;
 }
 
-int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
-                  uint64_t now, od_mm_t *mm, odr_rrset_t *out)
+/* odr_cache_get, or with stale set odr_cache_get_stale. */
+static int get_data(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                    uint64_t now, bool stale, od_mm_t *mm, odr_rrset_t *out)
 {
 	if (c == NULL || owner == NULL || out == NULL)
 		return OD_EINVAL;
@@ -546,8 +571,11 @@ int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
 	struct entry **ref = find_ref(sh, &k, type, K_DATA);
 	struct entry *e = *ref;
 	if (e != NULL && e->expire <= now) {
-		unlink_ref(sh, ref, &dead);
-		e = NULL;
+		/* Kept for the stale lookups while the window lasts. */
+		if (gone(c, e, now))
+			unlink_ref(sh, ref, &dead);
+		if (!stale || gone(c, e, now))
+			e = NULL;
 	}
 	if (e != NULL && !e->neg) {
 		count = e->count;
@@ -558,16 +586,19 @@ int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
 			ret = OD_ENOMEM;
 		} else {
 			memcpy(mem + arr, e->blob, e->blob_len);
-			ttl = (uint32_t)(e->expire - now);
+			ttl = e->expire > now ? (uint32_t)(e->expire - now) : 0;
 			rank = e->rank;
 			sec = e->sec;
 			ede = e->ede;
 			olen = e->owner_len;
 			lru_touch(sh, e);
-			sh->hits++;
+			if (!stale)
+				sh->hits++;
+			else if (ttl == 0)
+				sh->stale_hits++;
 			ret = 0;
 		}
-	} else {
+	} else if (!stale) {
 		sh->misses++;
 	}
 	pthread_mutex_unlock(&sh->lock);
@@ -606,6 +637,18 @@ int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
 		.sigs = nsigs > 0 ? rrs + count : NULL,
 	};
 	return 0;
+}
+
+int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                  uint64_t now, od_mm_t *mm, odr_rrset_t *out)
+{
+	return get_data(c, owner, type, now, false, mm, out);
+}
+
+int odr_cache_get_stale(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                        uint64_t now, od_mm_t *mm, odr_rrset_t *out)
+{
+	return get_data(c, owner, type, now, true, mm, out);
 }
 
 int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
@@ -697,7 +740,8 @@ int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
 
 /*
  * Lay n proof records over their stored form at p (see struct entry).
- * A record's TTL is its own capped at the entry's remaining ttl (>= 1).
+ * A record's TTL is its own capped at the entry's remaining ttl (>= 1),
+ * or 0 when the entry has expired (ttl 0, stale lookups).
  */
 static void proof_lay(od_rr_t *out, const uint8_t *p, unsigned n, uint32_t ttl)
 {
@@ -714,7 +758,7 @@ static void proof_lay(od_rr_t *out, const uint8_t *p, unsigned n, uint32_t ttl)
 		out[i] = (od_rr_t){
 			.owner = owner,
 			.rdata = owner + olen,
-			.ttl = rttl > 0 ? rttl : 1,
+			.ttl = rttl > 0 || ttl == 0 ? rttl : 1,
 			.type = type,
 			.rclass = OD_CLASS_IN,
 			.rdlen = rdlen,
@@ -724,13 +768,14 @@ static void proof_lay(od_rr_t *out, const uint8_t *p, unsigned n, uint32_t ttl)
 }
 
 /*
- * Look for a live negative entry (name, type, kind); copy it into mm.
- * A miss is counted when this is the last probe of a lookup.
+ * Look for a live negative entry (name, type, kind), or with stale set
+ * one within the stale window; copy it into mm. A miss is counted when
+ * this is the last probe of a (not stale) lookup.
  * \return 0 hit, 1 miss, OD_ENOMEM.
  */
 static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
-                     uint16_t type, uint8_t kind, bool last, uint64_t now,
-                     od_mm_t *mm, odr_neg_t *out)
+                     uint16_t type, uint8_t kind, bool last, bool stale,
+                     uint64_t now, od_mm_t *mm, odr_neg_t *out)
 {
 	struct key k;
 	key_init(&k, lname, len);
@@ -741,8 +786,10 @@ static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
 	struct entry **ref = find_ref(sh, &k, type, kind);
 	struct entry *e = *ref;
 	if (e != NULL && e->expire <= now) {
-		unlink_ref(sh, ref, &dead);
-		e = NULL;
+		if (gone(c, e, now))
+			unlink_ref(sh, ref, &dead);
+		if (!stale || gone(c, e, now))
+			e = NULL;
 	}
 	uint8_t *mem = NULL;
 	od_rr_t *proof = NULL;
@@ -773,7 +820,9 @@ static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
 				.zone = mem,
 				.soa = mem + e->count,
 				.soa_len = e->nsigs,
-				.ttl = (uint32_t)(e->expire - now),
+				.ttl = e->expire > now
+				               ? (uint32_t)(e->expire - now)
+				               : 0,
 				.rank = (odr_rank_t)e->rank,
 				.sec = e->sec,
 				.vflags = e->vflags,
@@ -782,10 +831,13 @@ static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
 				.nproof = (uint16_t)nproof,
 			};
 			lru_touch(sh, e);
-			sh->neg_hits++;
+			if (!stale)
+				sh->neg_hits++;
+			else if (out->ttl == 0)
+				sh->stale_hits++;
 			ret = 0;
 		}
-	} else if (last) {
+	} else if (last && !stale) {
 		sh->neg_misses++;
 	}
 	pthread_mutex_unlock(&sh->lock);
@@ -797,23 +849,89 @@ static int neg_probe(odr_cache_t *c, const uint8_t *lname, size_t len,
 	return ret;
 }
 
-int odr_cache_get_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
-                      uint64_t now, od_mm_t *mm, odr_neg_t *out)
+static int get_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
+                   uint64_t now, bool stale, od_mm_t *mm, odr_neg_t *out)
 {
 	if (c == NULL || qname == NULL || out == NULL)
 		return OD_EINVAL;
 	uint8_t lname[OD_NAME_MAXLEN];
 	size_t len = lower_copy(lname, qname);
 	int ret = neg_probe(c, lname, len, qtype, K_DATA,
-	                    od_name_is_root(lname), now, mm, out);
+	                    od_name_is_root(lname), stale, now, mm, out);
 	/* RFC 8020: an NXDOMAIN at the name or any ancestor covers it. */
 	for (const uint8_t *n = lname; ret == 1 && !od_name_is_root(n);) {
 		const uint8_t *parent = od_name_parent(n);
 		ret = neg_probe(c, n, len - (size_t)(n - lname), 0, K_NXDOMAIN,
-		                od_name_is_root(parent), now, mm, out);
+		                od_name_is_root(parent), stale, now, mm, out);
 		n = parent;
 	}
 	return ret;
+}
+
+int odr_cache_get_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
+                      uint64_t now, od_mm_t *mm, odr_neg_t *out)
+{
+	return get_neg(c, qname, qtype, now, false, mm, out);
+}
+
+int odr_cache_get_neg_stale(odr_cache_t *c, const uint8_t *qname,
+                            uint16_t qtype, uint64_t now, od_mm_t *mm,
+                            odr_neg_t *out)
+{
+	return get_neg(c, qname, qtype, now, true, mm, out);
+}
+
+int odr_cache_put_failed(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                         uint32_t secs, uint64_t now)
+{
+	if (c == NULL || owner == NULL || !type_cacheable(type))
+		return OD_EINVAL;
+	int olen = od_name_check(owner, OD_NAME_MAXLEN);
+	if (olen < 0)
+		return OD_EINVAL;
+	if (c->conf.stale_window == 0 || secs == 0)
+		return 0;
+	struct entry *e = malloc(sizeof(*e) + (size_t)olen);
+	if (e == NULL)
+		return OD_ENOMEM;
+	memset(e, 0, sizeof(*e));
+	lower_copy(e->blob, owner);
+	struct key k;
+	key_init(&k, e->blob, (size_t)olen);
+	e->expire = now + secs;
+	e->khash = key_hash(k.nhash, type, K_FAILED);
+	e->blob_len = (uint32_t)olen;
+	e->type = type;
+	e->kind = K_FAILED;
+	e->rank = ODR_RANK_ADDITIONAL;
+	e->owner_len = (uint8_t)olen;
+	struct shard *sh = shard_of(c, k.nhash);
+	struct entry *dead = NULL;
+	pthread_mutex_lock(&sh->lock);
+	int ret = store(c, sh, e, now, &dead);
+	pthread_mutex_unlock(&sh->lock);
+	free_dead(dead);
+	return ret;
+}
+
+bool odr_cache_failed(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                      uint64_t now)
+{
+	if (c == NULL || owner == NULL || c->conf.stale_window == 0)
+		return false;
+	uint8_t lname[OD_NAME_MAXLEN];
+	struct key k;
+	key_init(&k, lname, lower_copy(lname, owner));
+	struct shard *sh = shard_of(c, k.nhash);
+	struct entry *dead = NULL;
+	pthread_mutex_lock(&sh->lock);
+	struct entry **ref = find_ref(sh, &k, type, K_FAILED);
+	bool failed = *ref != NULL && (*ref)->expire > now;
+	if (*ref != NULL && !failed)
+		unlink_ref(sh, ref, &dead);
+	pthread_mutex_unlock(&sh->lock);
+	free_dead(dead);
+	return failed;
 }
 
 size_t odr_cache_flush(odr_cache_t *c, const uint8_t *name, bool subtree)
@@ -863,6 +981,7 @@ void odr_cache_stats(odr_cache_t *c, odr_cache_stats_t *out)
 		out->neg_misses += sh->neg_misses;
 		out->inserts += sh->inserts;
 		out->evictions += sh->evictions;
+		out->stale_hits += sh->stale_hits;
 		out->entries += sh->count;
 		out->bytes += sh->bytes;
 		pthread_mutex_unlock(&sh->lock);
@@ -953,7 +1072,7 @@ int odr_cache_walk(odr_cache_t *c, odr_cache_walk_cb cb, void *ctx,
 		pthread_mutex_lock(&sh->lock);
 		for (struct entry *e = sh->lru_head; e != NULL && ret == 0;
 		     e = e->lru_next) {
-			if (e->expire > now)
+			if (e->expire > now && e->kind != K_FAILED)
 				ret = walk_entry(e, now, &rrs, &cap, cb, ctx);
 		}
 		pthread_mutex_unlock(&sh->lock);

@@ -18,7 +18,14 @@
  *
  * TTLs: clamped into [ttl_min, ttl_max] when stored; a lookup returns the
  * remaining TTL. Memory: a budget in bytes; when full, a shard evicts
- * (expired entries first, then least recently used).
+ * (entries past the stale window first, then stale ones, then least
+ * recently used).
+ *
+ * Serve-stale (RFC 8767): with a stale window, an entry that has expired
+ * is no longer returned by odr_cache_get / odr_cache_get_neg but stays
+ * findable by odr_cache_get_stale / odr_cache_get_neg_stale until the
+ * window has passed since its expiry (then it is dropped as before).
+ * Fresh data of any rank replaces a stale entry.
  *
  * Time is a parameter (seconds, monotonic or wall as the caller likes,
  * but the same clock for every call), so tests control it. An entry
@@ -69,12 +76,19 @@ typedef enum odr_sec {
 } odr_sec_t;
 
 typedef struct odr_cache_conf {
-	size_t max_bytes;     /*!< memory budget (0: 64 MiB) */
-	unsigned shards;      /*!< power of two (0: 64) */
-	uint32_t ttl_min;     /*!< floor (0: none) */
-	uint32_t ttl_max;     /*!< ceiling (0: 86400) */
-	uint32_t neg_ttl_max; /*!< ceiling for negative entries (0: 10800) */
+	size_t max_bytes;      /*!< memory budget (0: 64 MiB) */
+	unsigned shards;       /*!< power of two (0: 64) */
+	uint32_t ttl_min;      /*!< floor (0: none) */
+	uint32_t ttl_max;      /*!< ceiling (0: 86400) */
+	uint32_t neg_ttl_max;  /*!< ceiling for negative entries (0: 10800) */
+	uint32_t stale_window; /*!< seconds an expired entry stays findable
+	                            by the stale lookups (RFC 8767; at most
+	                            ODR_CACHE_STALE_MAX); 0: none, expired
+	                            entries are gone */
 } odr_cache_conf_t;
+
+/*! Longest stale window (RFC 8767 suggests 1 to 3 days). */
+#define ODR_CACHE_STALE_MAX (7u * 86400)
 
 typedef struct odr_cache odr_cache_t;
 
@@ -82,7 +96,8 @@ typedef struct odr_cache odr_cache_t;
  * Check a configuration (after the 0 defaults are applied).
  * \return NULL when usable, else a message saying what is wrong (shards
  *         not a power of two or over 65536, ttl_min over ttl_max, less
- *         than 4 KiB of budget per shard).
+ *         than 4 KiB of budget per shard, stale window over
+ *         ODR_CACHE_STALE_MAX).
  */
 const char *odr_cache_conf_error(const odr_cache_conf_t *conf);
 
@@ -138,6 +153,17 @@ int odr_cache_put(odr_cache_t *c, const odr_rrset_t *set, uint64_t now);
 int odr_cache_get(odr_cache_t *c, const uint8_t *owner, uint16_t type,
                   uint64_t now, od_mm_t *mm, odr_rrset_t *out);
 
+/*!
+ * Serve-stale lookup (RFC 8767): as odr_cache_get, but an entry that has
+ * expired less than the stale window ago is a hit too. out->ttl (and
+ * every record's ttl) is the remaining TTL of a live entry, 0 for an
+ * expired one. Counted in stale_hits (hit on an expired entry) only;
+ * hits and misses are left alone. With no stale window this is
+ * odr_cache_get without its counters.
+ */
+int odr_cache_get_stale(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                        uint64_t now, od_mm_t *mm, odr_rrset_t *out);
+
 /*! A negative answer: rcode NXDOMAIN (type ignored) or NOERROR (NODATA
  *  for type), with the SOA of the zone that said so. */
 typedef struct odr_neg {
@@ -185,6 +211,33 @@ int odr_cache_put_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
 int odr_cache_get_neg(odr_cache_t *c, const uint8_t *qname, uint16_t qtype,
                       uint64_t now, od_mm_t *mm, odr_neg_t *out);
 
+/*!
+ * Serve-stale negative lookup: as odr_cache_get_neg, but entries that
+ * expired less than the stale window ago are hits too (out->ttl 0 for
+ * them, and the proof records' TTLs 0). At every name the NODATA or
+ * NXDOMAIN found first wins, live or stale. Counted as in
+ * odr_cache_get_stale.
+ */
+int odr_cache_get_neg_stale(odr_cache_t *c, const uint8_t *qname,
+                            uint16_t qtype, uint64_t now, od_mm_t *mm,
+                            odr_neg_t *out);
+
+/*!
+ * Serve-stale failure recheck (RFC 8767): remember for secs seconds
+ * from now that resolving owner/type failed, so that stale data is
+ * answered at once instead of trying again on every query. Nothing is
+ * stored without a stale window (returns 0). Not seen by
+ * odr_cache_walk; odr_cache_flush removes it with the name's entries.
+ * \return 0, or as odr_cache_put (OD_EINVAL: bad name or type).
+ */
+int odr_cache_put_failed(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                         uint32_t secs, uint64_t now);
+
+/*! Did resolving owner/type fail less than the time given to
+ *  odr_cache_put_failed ago? */
+bool odr_cache_failed(odr_cache_t *c, const uint8_t *owner, uint16_t type,
+                      uint64_t now);
+
 /*! Remove what is cached for name (every type), or for name and every
  *  name below it. \return entries removed. */
 size_t odr_cache_flush(odr_cache_t *c, const uint8_t *name, bool subtree);
@@ -194,12 +247,15 @@ size_t odr_cache_flush(odr_cache_t *c, const uint8_t *name, bool subtree);
  * odr_cache_get_neg calls; inserts counts stored entries; evictions the
  * entries removed to make room (expired or least recently used). bytes
  * is the accounted size of the entries (headers and data, not the hash
- * tables or allocator overhead).
+ * tables or allocator overhead); entries, bytes and inserts include the
+ * stale entries kept for the stale window and the failure-recheck marks.
+ * stale_hits counts hits of the stale lookups on expired entries.
  */
 typedef struct odr_cache_stats {
 	uint64_t hits, misses, inserts, evictions;
 	size_t entries, bytes;
 	uint64_t neg_hits, neg_misses;
+	uint64_t stale_hits;
 } odr_cache_stats_t;
 
 /*! Sum the counters of every shard (each read under its lock). */

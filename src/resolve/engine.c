@@ -200,7 +200,36 @@ bool odr_task_auth_room(odr_req_t *r, odr_task_t *t)
 	return t->auth != NULL;
 }
 
-odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
+/*
+ * Serve-stale (RFC 8767): may data of this security status answer the
+ * client stale? Never what failed validation; when the request
+ * validates, only what was validated (the validator does not run on a
+ * stale answer).
+ */
+static bool stale_ok(const odr_req_t *r, uint8_t sec)
+{
+	if (sec == ODR_SEC_BOGUS)
+		return false;
+	if (r->trust != NULL && !r->client_cd)
+		return sec == ODR_SEC_SECURE || sec == ODR_SEC_INSECURE;
+	return true;
+}
+
+/* A lookup of live data, or with stale set of data live or stale. */
+static int get_set(odr_cache_t *c, const uint8_t *name, uint16_t type,
+                   uint64_t now, bool stale, od_mm_t *mm, odr_rrset_t *s)
+{
+	return stale ? odr_cache_get_stale(c, name, type, now, mm, s)
+	             : odr_cache_get(c, name, type, now, mm, s);
+}
+
+/*
+ * odr_cache_answer, or with stale set the same from live or stale data
+ * whose security status stale_ok accepts (one that does not ends the
+ * answer: ODR_FAIL).
+ */
+static odr_state_t cache_fill(odr_req_t *r, odr_task_t *t, uint64_t now_ms,
+                              bool stale)
 {
 	odr_cache_t *c = r->env->cache;
 	od_mm_t *mm = &r->arena.mm;
@@ -209,8 +238,10 @@ odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 		return ODR_PRODUCE;
 	for (;;) {
 		odr_rrset_t s;
-		if (odr_cache_get(c, t->qname, t->qtype, now, mm, &s) == 0 &&
+		if (get_set(c, t->qname, t->qtype, now, stale, mm, &s) == 0 &&
 		    s.count > 0 && usable(t, &s)) {
+			if (stale && !stale_ok(r, s.sec))
+				return ODR_FAIL;
 			if (!odr_task_add(t, s.rrs, s.count))
 				return odr_task_fail(r, t, "answer too long",
 				                     OD_EDE_OTHER);
@@ -220,9 +251,11 @@ odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 			return ODR_DONE;
 		}
 		if (t->qtype != OD_TYPE_CNAME &&
-		    odr_cache_get(c, t->qname, OD_TYPE_CNAME, now, mm, &s) ==
+		    get_set(c, t->qname, OD_TYPE_CNAME, now, stale, mm, &s) ==
 		            0 &&
 		    s.count > 0 && usable(t, &s) && s.rrs[0].rdlen > 0) {
+			if (stale && !stale_ok(r, s.sec))
+				return ODR_FAIL;
 			if (++t->chain > r->conf.max_chain ||
 			    !odr_task_add(t, s.rrs, 1))
 				return odr_task_fail(r, t,
@@ -233,8 +266,13 @@ odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 			continue;
 		}
 		odr_neg_t neg;
-		if (odr_cache_get_neg(c, t->qname, t->qtype, now, mm, &neg) ==
-		    0) {
+		int nret = stale ? odr_cache_get_neg_stale(
+		                           c, t->qname, t->qtype, now, mm, &neg)
+		                 : odr_cache_get_neg(c, t->qname, t->qtype, now,
+		                                     mm, &neg);
+		if (nret == 0) {
+			if (stale && !stale_ok(r, neg.sec))
+				return ODR_FAIL;
 			t->rcode = neg.rcode;
 			if (neg.soa != NULL && neg.zone != NULL) {
 				od_rr_t *soa = od_mm_calloc(mm, sizeof(*soa));
@@ -258,6 +296,66 @@ odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 		}
 		return ODR_PRODUCE;
 	}
+}
+
+odr_state_t odr_cache_answer(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
+{
+	return cache_fill(r, t, now_ms, false);
+}
+
+static void stale_ttls(od_rr_t *rrs, size_t n)
+{
+	for (size_t i = 0; i < n && rrs != NULL; i++)
+		rrs[i].ttl = ODR_STALE_TTL;
+}
+
+static odr_task_t *task_new(odr_req_t *r, odr_task_t *parent,
+                            const uint8_t *name, uint16_t type);
+
+/*
+ * Build the stale answer to the client's question (r->stale), once.
+ * \return whether there is one.
+ */
+static bool stale_build(odr_req_t *r, uint64_t now_ms)
+{
+	if (r->stale != NULL)
+		return true;
+	if (r->root == NULL || r->nocache || r->env->cache == NULL)
+		return false;
+	const od_question_t *qd = od_pkt_question(&r->cpkt);
+	odr_task_t *t = task_new(r, NULL, qd->qname, qd->qtype);
+	if (t == NULL || cache_fill(r, t, now_ms, true) != ODR_DONE)
+		return false;
+	/* RFC 8767: stale records go out with a TTL of 30 seconds. */
+	for (size_t i = 0; i < t->nans; i++) {
+		stale_ttls(t->ans[i].rrs, t->ans[i].n);
+		stale_ttls(t->ans[i].sigs, t->ans[i].nsigs);
+	}
+	stale_ttls(t->soa.rrs, t->soa.n);
+	stale_ttls(t->soa_sigs.rrs, t->soa_sigs.n);
+	stale_ttls(t->auth, t->nauth);
+	t->sec = ODR_SEC_UNCHECKED;
+	r->stale = t;
+	return true;
+}
+
+/*
+ * The client's question failed: for another reason than validation
+ * (which settles the task first), remember the failure for the recheck
+ * time and answer stale when possible.
+ */
+static void stale_on_failure(odr_req_t *r, uint64_t now_ms)
+{
+	odr_task_t *t = r->root;
+	if (t == NULL || t->state == ODR_DONE || t->val_done ||
+	    t->sec == ODR_SEC_BOGUS || r->nocache || r->env->cache == NULL)
+		return;
+	const od_question_t *qd = od_pkt_question(&r->cpkt);
+	if (!stale_build(r, now_ms))
+		return;
+	(void)odr_cache_put_failed(r->env->cache, qd->qname, qd->qtype,
+	                           ODR_STALE_RECHECK, odr_now_s(now_ms));
+	r->stale_answer = true;
 }
 
 /* Phase driver. */
@@ -320,6 +418,8 @@ static bool unwind(odr_req_t *r, uint64_t now_ms)
 				odr_iter_sub_done(r, t->parent, t);
 		}
 	}
+	if (!r->done && r->root != NULL && r->root->state != ODR_DONE)
+		stale_on_failure(r, now_ms);
 	r->done = true;
 	return true;
 }
@@ -506,6 +606,16 @@ odr_state_t odr_req_begin(odr_req_t *r, const uint8_t *q, size_t qlen,
 	r->root = t;
 	r->stack[r->ntasks++] = t;
 	run_begin(r, t, now_ms);
+	/* RFC 8767 failure recheck: a question that failed a moment ago
+	   is answered from stale data at once, not tried again. */
+	if (!settled(t->state) && !r->nocache &&
+	    odr_cache_failed(r->env->cache, qd->qname, qd->qtype,
+	                     odr_now_s(now_ms)) &&
+	    stale_build(r, now_ms)) {
+		r->stale_answer = true;
+		r->done = true;
+		return ODR_DONE;
+	}
 	if (unwind(r, now_ms))
 		return ODR_DONE;
 	return ODR_PRODUCE;
@@ -525,6 +635,7 @@ odr_state_t odr_req_produce(odr_req_t *r, uint64_t now_ms, odr_send_t *out)
 		if (over_time(r, now_ms)) {
 			odr_req_fatal(r, "time limit exceeded",
 			              OD_EDE_NO_REACHABLE_AUTH);
+			r->limits_hit |= ODR_LIMIT_TIME;
 			continue;
 		}
 		odr_task_t *t = r->stack[r->ntasks - 1];
@@ -547,6 +658,7 @@ odr_state_t odr_req_produce(odr_req_t *r, uint64_t now_ms, odr_send_t *out)
 				r->q.active = false;
 				odr_req_fatal(r, "too many upstream queries",
 				              OD_EDE_OTHER);
+				r->limits_hit |= ODR_LIMIT_UPSTREAM;
 				continue;
 			}
 			r->upstream++;
@@ -705,9 +817,12 @@ odr_state_t odr_req_consume(odr_req_t *r, const uint8_t *resp, size_t len,
 
 /* The client's answer. */
 
+/* The answer with rcode, and t's records (t NULL: none). */
 static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
-                        bool records)
+                        const odr_task_t *t)
 {
+	bool records = t != NULL;
+	bool stale = t != NULL && t == r->stale;
 	od_hdr_t ch;
 	od_hdr_unpack(&ch, r->cq);
 	od_hdr_t h = {
@@ -719,8 +834,7 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 		.ra = true,
 		/* RFC 4035 §3.2.3, RFC 6840 §5.7/§5.8: AD for a secure
 		 * answer to a client that asked with DO or AD. */
-		.ad = records && r->root != NULL &&
-		      r->root->sec == ODR_SEC_SECURE &&
+		.ad = records && t->sec == ODR_SEC_SECURE &&
 		      (r->client_do || r->client_ad),
 	};
 	od_pkt_w_t b;
@@ -731,7 +845,14 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 		od_edns_init(&e, ANSWER_UDP_MAX);
 		/* RFC 3225 §3: the DO bit is copied into the response. */
 		e.flags = r->cpkt.edns.flags & OD_EDNS_DO;
-		if (rcode == OD_RCODE_SERVFAIL && r->fail != NULL)
+		if (stale)
+			(void)od_edns_add_ede(&e, &r->arena.mm,
+			                      rcode == OD_RCODE_NXDOMAIN
+			                              ? OD_EDE_STALE_NXDOMAIN
+			                              : OD_EDE_STALE,
+			                      r->fail,
+			                      r->fail ? strlen(r->fail) : 0);
+		else if (rcode == OD_RCODE_SERVFAIL && r->fail != NULL)
 			(void)od_edns_add_ede(&e, &r->arena.mm, r->fail_ede,
 			                      r->fail, strlen(r->fail));
 		else if (records && r->note_ede >= 0)
@@ -750,7 +871,6 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 	}
 	if (records) {
 		/* RFC 4035 §3.2.1: signatures and proofs only for DO. */
-		const odr_task_t *t = r->root;
 		bool dnssec = r->client_do;
 		for (size_t i = 0; i < t->nans && !b.tc; i++) {
 			const odr_group_t *g = &t->ans[i];
@@ -776,10 +896,9 @@ static int write_answer(odr_req_t *r, uint8_t *out, size_t max, uint16_t rcode,
 	return n > 0 ? n : 0;
 }
 
-int odr_req_finish(odr_req_t *r, uint8_t *out, size_t cap, bool tcp)
+/* The UDP or TCP limit of the client's answer, within cap. */
+static size_t answer_max(const odr_req_t *r, size_t cap, bool tcp)
 {
-	if (r == NULL || out == NULL || r->drop || r->cq == NULL)
-		return 0;
 	size_t max = OD_PKT_MAXLEN;
 	if (!tcp) {
 		max = OD_PKT_UDP_MAXLEN;
@@ -787,19 +906,37 @@ int odr_req_finish(odr_req_t *r, uint8_t *out, size_t cap, bool tcp)
 			max = r->client_udp > ANSWER_UDP_MAX ? ANSWER_UDP_MAX
 			                                     : r->client_udp;
 	}
-	if (max > cap)
-		max = cap;
+	return max > cap ? cap : max;
+}
+
+int odr_req_finish(odr_req_t *r, uint8_t *out, size_t cap, bool tcp)
+{
+	if (r == NULL || out == NULL || r->drop || r->cq == NULL)
+		return 0;
+	size_t max = answer_max(r, cap, tcp);
 	if (r->early)
-		return write_answer(r, out, max, r->early_rcode, false);
+		return write_answer(r, out, max, r->early_rcode, NULL);
 	if (r->root == NULL)
 		return 0;
+	if (r->stale_answer)
+		return write_answer(r, out, max, r->stale->rcode, r->stale);
 	if (!r->done || r->root->state != ODR_DONE) {
 		if (r->fail == NULL)
 			r->fail = r->done ? "resolution failed"
 			                  : "resolution not finished";
-		return write_answer(r, out, max, OD_RCODE_SERVFAIL, false);
+		return write_answer(r, out, max, OD_RCODE_SERVFAIL, NULL);
 	}
-	return write_answer(r, out, max, r->root->rcode, true);
+	return write_answer(r, out, max, r->root->rcode, r->root);
+}
+
+int odr_req_stale(odr_req_t *r, uint64_t now_ms, uint8_t *out, size_t cap,
+                  bool tcp)
+{
+	if (r == NULL || out == NULL || r->drop || r->cq == NULL || r->early ||
+	    r->done || r->root == NULL || !stale_build(r, now_ms))
+		return 0;
+	return write_answer(r, out, answer_max(r, cap, tcp), r->stale->rcode,
+	                    r->stale);
 }
 
 void odr_req_info(const odr_req_t *r, odr_req_info_t *out)
@@ -809,10 +946,18 @@ void odr_req_info(const odr_req_t *r, odr_req_info_t *out)
 		return;
 	out->upstream = r->upstream;
 	out->timeouts = r->timeouts;
+	out->limits = r->limits_hit;
 	out->fail = r->fail;
 	out->ede = -1;
 	out->sigs = r->limits.verifications;
-	if (r->early) {
+	if (r->stale_answer) {
+		out->stale = true;
+		out->rcode = r->stale->rcode;
+		out->cached = r->upstream == 0;
+		out->ede = r->stale->rcode == OD_RCODE_NXDOMAIN
+		                   ? OD_EDE_STALE_NXDOMAIN
+		                   : OD_EDE_STALE;
+	} else if (r->early) {
 		out->rcode = r->early_rcode;
 	} else if (r->root != NULL && r->done && r->root->state == ODR_DONE) {
 		out->rcode = r->root->rcode;

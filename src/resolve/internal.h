@@ -186,10 +186,11 @@ struct odr_req {
 	odr_query_t q;
 	/* Accounting and the failure reason. */
 	unsigned upstream, timeouts;
-	const char *fail;  /*!< static text */
-	uint16_t fail_ede; /*!< Extended DNS Error code */
-	bool fatal;        /*!< a request-wide limit was hit */
-	bool dnssec_ok;    /*!< DO=1 upstream (validation on) */
+	const char *fail;    /*!< static text */
+	uint16_t fail_ede;   /*!< Extended DNS Error code */
+	bool fatal;          /*!< a request-wide limit was hit */
+	unsigned limits_hit; /*!< ODR_LIMIT_* bits */
+	bool dnssec_ok;      /*!< DO=1 upstream (validation on) */
 	/* Validation. */
 	const odr_trust_t *trust; /*!< snapshot; NULL: validation off */
 	bool client_do;           /*!< the client set DO */
@@ -210,6 +211,9 @@ struct odr_req {
 	uint32_t val_left;   /*!< seconds the last verifying RRSIG has
 	                          left; val_left_min: lowest since reset */
 	uint32_t val_left_min;
+	/* Serve-stale (RFC 8767). */
+	odr_task_t *stale; /*!< the stale answer, once built (arena) */
+	bool stale_answer; /*!< odr_req_finish writes the stale answer */
 };
 
 /*! Consume input for layers: the parsed answer, or a failure. */

@@ -755,8 +755,10 @@ static bool resolve_ns(odr_req_t *r, odr_task_t *t, uint64_t now_ms)
 			if (od_name_in(ns->name, c->name) != (pass == 1))
 				continue;
 			if (!ns->counted &&
-			    c->ns_resolved >= r->conf.max_ns_resolve)
+			    c->ns_resolved >= r->conf.max_ns_resolve) {
+				r->limits_hit |= ODR_LIMIT_NS;
 				continue;
+			}
 			uint16_t type;
 			if (!r->conf.no_ipv4 && !ns->asked_a) {
 				ns->asked_a = true;
@@ -970,6 +972,7 @@ odr_state_t odr_iter_produce(odr_req_t *r, odr_task_t *t, uint64_t now_ms,
 	out->tcp = q->tcp;
 	out->wire = q->wire;
 	out->len = q->len;
+	out->zone = c->name;
 	out->timeout_ms = r->env->infra != NULL
 	                          ? odr_infra_timeout(r->env->infra, sa, now_ms)
 	                          : DEFAULT_TIMEOUT_MS;

@@ -197,6 +197,8 @@ typedef struct odr_send {
 	const uint8_t *wire; /*!< the query message */
 	size_t len;
 	uint32_t timeout_ms; /*!< give up on it after this */
+	const uint8_t *zone; /*!< wire name of the zone whose servers are
+	                          asked (metrics classes), or NULL */
 } odr_send_t;
 
 /*! A new request (its own arena). NULL when out of memory. */
@@ -241,7 +243,53 @@ odr_state_t odr_req_consume(odr_req_t *r, const uint8_t *resp, size_t len,
  */
 int odr_req_finish(odr_req_t *r, uint8_t *out, size_t cap, bool tcp);
 
+/*! TTL of every record of a stale answer (RFC 8767). */
+#define ODR_STALE_TTL 30
+/*! How long a failed resolution is not tried again while stale data
+ *  can answer it (RFC 8767 failure recheck), seconds. */
+#define ODR_STALE_RECHECK 30
+
+/*
+ * Serve-stale (RFC 8767). Cache entries that expired less than the
+ * cache's stale window ago (cache.h) may answer a client when fresh data
+ * cannot be had, with every TTL ODR_STALE_TTL and EDE 3 (Stale Answer;
+ * 19, Stale NXDOMAIN Answer, for an NXDOMAIN). Never from entries that
+ * failed validation (BOGUS) nor, when the request validates (validation
+ * on, CD=0), from entries that were not validated; stale answers carry
+ * no AD bit. The engine answers stale by itself:
+ *  - when the client's question fails for another reason than
+ *    validation (timeouts, unreachable servers, limits): odr_req_finish
+ *    writes the stale answer instead of SERVFAIL, and the failure is
+ *    remembered for ODR_STALE_RECHECK seconds (odr_cache_put_failed);
+ *  - at odr_req_begin, while such a failure is remembered: the stale
+ *    answer at once (ODR_DONE), no upstream query.
+ * Requests made with odr_req_nocache never answer stale. The daemon
+ * adds the client-facing timer with odr_req_stale.
+ */
+
+/*!
+ * Serve-stale at the client-facing timer: write a stale answer to the
+ * client's question into out (as odr_req_finish: cap, tcp) while the
+ * request goes on, so that what it learns refreshes the cache. Call on
+ * a request that has not settled yet (otherwise 0); the request is not
+ * changed (its own answer stays what odr_req_finish writes).
+ * \return the length, or 0 when there is no usable stale data.
+ */
+int odr_req_stale(odr_req_t *r, uint64_t now_ms, uint8_t *out, size_t cap,
+                  bool tcp);
+
 /*! What the request did (for logs and metrics). */
+/*! Request limits, as bits of odr_req_info_t.limits. */
+enum {
+	ODR_LIMIT_TIME = 1u << 0,     /*!< max_time_ms */
+	ODR_LIMIT_UPSTREAM = 1u << 1, /*!< max_upstream */
+	ODR_LIMIT_NS = 1u << 2,       /*!< max_ns_resolve: a name server
+	                                   left unresolved */
+	ODR_LIMIT_DNSSEC = 1u << 3,   /*!< the KeyTrap budget (signature
+	                                   verifications, colliding keys,
+	                                   NSEC3 hashes) */
+};
+
 typedef struct odr_req_info {
 	uint16_t rcode;
 	bool cached;       /*!< answered from cache without upstream */
@@ -252,6 +300,12 @@ typedef struct odr_req_info {
 	                       validated: validation off, CD=1, failure) */
 	int ede;          /*!< EDE INFO-CODE in the answer, -1 for none */
 	uint32_t sigs;    /*!< signature verifications done */
+	unsigned limits;  /*!< ODR_LIMIT_* bits: the limits the request ran
+	                       into (its answer may be SERVFAIL or
+	                       incomplete because of them) */
+	bool stale;       /*!< the answer is stale data (rcode and ede are
+	                       the stale answer's; fail says why fresh data
+	                       could not be had, when it is known) */
 } odr_req_info_t;
 
 void odr_req_info(const odr_req_t *r, odr_req_info_t *out);

@@ -418,6 +418,7 @@ static int verify(odr_req_t *r, const od_rr_t *rrs, size_t n,
 	}
 	if (res == OD_ELIMIT) {
 		odr_req_fatal(r, "DNSSEC work limit reached", OD_EDE_BOGUS);
+		r->limits_hit |= ODR_LIMIT_DNSSEC;
 		*o = out_of(V_BOGUS, OD_EDE_BOGUS,
 		            fmt(r, "too many signatures to check (zone %s)",
 		                ntext(&z, k->zone)));
@@ -822,6 +823,7 @@ static int verdict(odr_req_t *r, int rc, const od_denial_t *res,
 	ntext_t a, z;
 	if (rc == OD_ELIMIT) {
 		odr_req_fatal(r, "DNSSEC work limit reached", OD_EDE_BOGUS);
+		r->limits_hit |= ODR_LIMIT_DNSSEC;
 		*o = out_of(V_BOGUS, OD_EDE_BOGUS,
 		            fmt(r, "too many NSEC3 hashes (zone %s)",
 		                ntext(&z, zone)));

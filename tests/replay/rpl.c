@@ -421,6 +421,7 @@ static int config_line(parser_t *p)
 		{ "val-max-hash", 0x7fffffff },
 		{ "val-bogus-ttl", 0x7fffffff },
 		{ "trust-anchor-holddown", 0x7fffffff },
+		{ "serve-expired-ttl", ODR_CACHE_STALE_MAX },
 	};
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
 		if (strcmp(key, nums[i].key) != 0)
@@ -473,8 +474,11 @@ static int config_line(parser_t *p)
 		case 14:
 			s->conf.bogus_ttl = (uint32_t)num;
 			break;
-		default:
+		case 15:
 			s->holddown = (uint32_t)num;
+			break;
+		default:
+			s->cache_conf.stale_window = (uint32_t)num;
 			break;
 		}
 		return 0;

@@ -602,6 +602,260 @@ static void test_eviction(void **state)
 	odr_cache_free(c);
 }
 
+/* Serve-stale (RFC 8767): expired entries stay findable by the stale
+   lookups for the window, and only by them. */
+static void test_stale(void **state)
+{
+	(void)state;
+	odr_cache_conf_t conf = { .shards = 4, .stale_window = 100 };
+	odr_cache_t *c = odr_cache_new(&conf);
+	assert_non_null(c);
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	odr_rrset_t out;
+	odr_neg_t neg;
+	odr_cache_stats_t st;
+	struct tset t;
+	tset_init(&t, "www.example.", OD_TYPE_A, 10, ODR_RANK_ANSWER_AA, 1, 7);
+	tset_sig(&t, 10, OD_TYPE_A);
+	t.set.sec = ODR_SEC_SECURE;
+	assert_int_equal(odr_cache_put(c, &t.set, 1000), 0);
+
+	/* live: both lookups see it with its remaining TTL */
+	assert_int_equal(odr_cache_get_stale(c, N("WWW.example."), OD_TYPE_A,
+	                                     1004, &a.mm, &out),
+	                 0);
+	assert_int_equal(out.ttl, 6);
+	assert_int_equal(out.rrs[0].ttl, 6);
+	/* expired: a miss for the normal lookup, which does not drop it */
+	assert_int_equal(first_octet(c, "www.example.", OD_TYPE_A, 1010), -1);
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.entries, 1);
+	assert_int_equal(st.stale_hits, 0);
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     1010, &a.mm, &out),
+	                 0);
+	assert_int_equal(out.ttl, 0);
+	assert_int_equal(out.count, 1);
+	assert_int_equal(out.rrs[0].ttl, 0);
+	assert_int_equal(out.rrs[0].rdata[0], 7);
+	assert_int_equal(out.nsigs, 1);
+	assert_int_equal(out.sec, ODR_SEC_SECURE);
+	assert_int_equal(out.rank, ODR_RANK_ANSWER_AA);
+	/* last second of the window */
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     1109, &a.mm, &out),
+	                 0);
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.stale_hits, 2);
+	/* past the window: gone, for every lookup */
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     1110, &a.mm, &out),
+	                 1);
+	assert_int_equal(first_octet(c, "www.example.", OD_TYPE_A, 1110), -1);
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+
+	/* fresh data of a lower rank replaces a stale entry */
+	tset_init(&t, "r.example.", OD_TYPE_A, 10, ODR_RANK_ANSWER_AA, 1, 1);
+	assert_int_equal(odr_cache_put(c, &t.set, 1000), 0);
+	tset_init(&t, "r.example.", OD_TYPE_A, 10, ODR_RANK_ADDITIONAL, 1, 2);
+	assert_int_equal(odr_cache_put(c, &t.set, 1020), 0);
+	assert_int_equal(odr_cache_get_stale(c, N("r.example."), OD_TYPE_A,
+	                                     1021, &a.mm, &out),
+	                 0);
+	assert_int_equal(out.rrs[0].rdata[0], 2);
+	assert_int_equal(out.ttl, 9);
+
+	/* negative entries: NODATA and an ancestor's NXDOMAIN (RFC 8020) */
+	uint8_t zone[OD_NAME_MAXLEN];
+	od_name_copy(zone, N("example."));
+	odr_neg_t nd = make_neg(0, zone, 20, ODR_RANK_AUTH_AA);
+	assert_int_equal(odr_cache_put_neg(c, N("nd.example."), OD_TYPE_AAAA,
+	                                   &nd, 1000),
+	                 0);
+	odr_neg_t nx = make_neg(3, zone, 20, ODR_RANK_AUTH_AA);
+	nx.sec = ODR_SEC_BOGUS;
+	nx.ede = 6;
+	assert_int_equal(odr_cache_put_neg(c, N("nx.example."), OD_TYPE_A, &nx,
+	                                   1000),
+	                 0);
+	assert_int_equal(odr_cache_get_neg(c, N("nd.example."), OD_TYPE_AAAA,
+	                                   1050, &a.mm, &neg),
+	                 1);
+	assert_int_equal(odr_cache_get_neg_stale(c, N("nd.example."),
+	                                         OD_TYPE_AAAA, 1050, &a.mm,
+	                                         &neg),
+	                 0);
+	assert_int_equal(neg.rcode, 0);
+	assert_int_equal(neg.ttl, 0);
+	assert_int_equal(odr_cache_get_neg_stale(c, N("a.b.nx.example."),
+	                                         OD_TYPE_A, 1050, &a.mm, &neg),
+	                 0);
+	assert_int_equal(neg.rcode, 3);
+	assert_int_equal(neg.ttl, 0);
+	/* the security status comes back as stored: the caller decides */
+	assert_int_equal(neg.sec, ODR_SEC_BOGUS);
+	assert_int_equal(neg.ede, 6);
+	assert_int_equal(odr_cache_get_neg(c, N("a.b.nx.example."), OD_TYPE_A,
+	                                   1050, &a.mm, &neg),
+	                 1);
+	assert_int_equal(odr_cache_get_neg_stale(c, N("nd.example."),
+	                                         OD_TYPE_AAAA, 1120, &a.mm,
+	                                         &neg),
+	                 1);
+	odr_cache_free(c);
+
+	/* without a window an expired entry is gone at once */
+	c = new_cache();
+	tset_init(&t, "www.example.", OD_TYPE_A, 10, ODR_RANK_ANSWER_AA, 1, 7);
+	assert_int_equal(odr_cache_put(c, &t.set, 1000), 0);
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     1010, &a.mm, &out),
+	                 1);
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	odr_cache_free(c);
+
+	/* the window has a ceiling */
+	conf.stale_window = ODR_CACHE_STALE_MAX + 1;
+	assert_non_null(odr_cache_conf_error(&conf));
+	assert_null(odr_cache_new(&conf));
+	conf.stale_window = ODR_CACHE_STALE_MAX;
+	assert_null(odr_cache_conf_error(&conf));
+	od_arena_deinit(&a);
+}
+
+/* A full shard evicts stale entries before live ones, however recently
+   the stale ones were used. */
+static void test_stale_eviction(void **state)
+{
+	(void)state;
+	const size_t budget = 4096;
+	odr_cache_conf_t conf = { .shards = 1,
+		                  .max_bytes = budget,
+		                  .stale_window = 1000 };
+	odr_cache_t *c = odr_cache_new(&conf);
+	assert_non_null(c);
+	struct tset t;
+	odr_cache_stats_t st;
+	char name[64];
+	/* live entries first (least recently used), then short-lived ones */
+	tset_init(&t, "l000.example.", OD_TYPE_A, 10000, ODR_RANK_ANSWER, 1, 1);
+	assert_int_equal(odr_cache_put(c, &t.set, 0), 0);
+	odr_cache_stats(c, &st);
+	size_t per = st.bytes;
+	int nlive = 1, nstale = 0;
+	for (int i = 1; st.bytes + per <= budget / 2; i++, nlive++) {
+		snprintf(name, sizeof(name), "l%03d.example.", i);
+		tset_init(&t, name, OD_TYPE_A, 10000, ODR_RANK_ANSWER, 1, 1);
+		assert_int_equal(odr_cache_put(c, &t.set, 0), 0);
+		odr_cache_stats(c, &st);
+	}
+	for (int i = 0; st.bytes + per <= budget; i++, nstale++) {
+		snprintf(name, sizeof(name), "s%03d.example.", i);
+		tset_init(&t, name, OD_TYPE_A, 5, ODR_RANK_ANSWER, 1, 2);
+		assert_int_equal(odr_cache_put(c, &t.set, 0), 0);
+		odr_cache_stats(c, &st);
+	}
+	assert_int_equal(st.evictions, 0);
+	assert_true(nstale > 2);
+	/* at t=10 the short-lived ones are stale (still in the window);
+	   more live entries push some of them out, not l000 (the least
+	   recently used) nor any other live one */
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "n%03d.example.", i);
+		tset_init(&t, name, OD_TYPE_A, 10000, ODR_RANK_ANSWER, 1, 3);
+		assert_int_equal(odr_cache_put(c, &t.set, 10), 0);
+	}
+	odr_cache_stats(c, &st);
+	assert_true(st.evictions >= 3);
+	assert_true(st.evictions < (uint64_t)nstale);
+	assert_true(st.bytes <= budget);
+	for (int i = 0; i < nlive; i++) {
+		snprintf(name, sizeof(name), "l%03d.example.", i);
+		assert_int_equal(first_octet(c, name, OD_TYPE_A, 10), 1);
+	}
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "n%03d.example.", i);
+		assert_int_equal(first_octet(c, name, OD_TYPE_A, 10), 3);
+	}
+	/* the remaining stale ones are still there for the stale lookup */
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	odr_rrset_t out;
+	snprintf(name, sizeof(name), "s%03d.example.", nstale - 1);
+	assert_int_equal(
+	        odr_cache_get_stale(c, N(name), OD_TYPE_A, 10, &a.mm, &out), 0);
+	od_arena_deinit(&a);
+	odr_cache_free(c);
+}
+
+static int mark_count_cb(const odr_rrset_t *set, const odr_neg_t *neg,
+                         const uint8_t *qname, uint16_t qtype, void *ctx)
+{
+	(void)set;
+	(void)neg;
+	(void)qname;
+	(void)qtype;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The serve-stale failure recheck marks. */
+static void test_failed_marks(void **state)
+{
+	(void)state;
+	odr_cache_t *c = new_cache();
+	/* without a stale window nothing is kept */
+	assert_int_equal(odr_cache_put_failed(c, N("www.example."), OD_TYPE_A,
+	                                      30, 1000),
+	                 0);
+	assert_false(odr_cache_failed(c, N("www.example."), OD_TYPE_A, 1001));
+	odr_cache_free(c);
+
+	odr_cache_conf_t conf = { .shards = 4, .stale_window = 100 };
+	c = odr_cache_new(&conf);
+	assert_non_null(c);
+	assert_int_equal(odr_cache_put_failed(c, N("WWW.example."), OD_TYPE_A,
+	                                      30, 1000),
+	                 0);
+	assert_true(odr_cache_failed(c, N("www.EXAMPLE."), OD_TYPE_A, 1029));
+	assert_false(
+	        odr_cache_failed(c, N("www.example."), OD_TYPE_AAAA, 1001));
+	/* a mark is not data: no lookup and no walk sees it */
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	odr_rrset_t out;
+	odr_neg_t neg;
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     1001, &a.mm, &out),
+	                 1);
+	assert_int_equal(odr_cache_get_neg_stale(c, N("www.example."),
+	                                         OD_TYPE_A, 1001, &a.mm, &neg),
+	                 1);
+	od_arena_deinit(&a);
+	int n = 0;
+	assert_int_equal(odr_cache_walk(c, mark_count_cb, &n, 1001), 0);
+	assert_int_equal(n, 0);
+	/* it ends after its time (not kept for the stale window) */
+	assert_false(odr_cache_failed(c, N("www.example."), OD_TYPE_A, 1030));
+	odr_cache_stats_t st;
+	odr_cache_stats(c, &st);
+	assert_int_equal(st.entries, 0);
+	/* flushing the name removes it */
+	assert_int_equal(odr_cache_put_failed(c, N("www.example."), OD_TYPE_A,
+	                                      30, 2000),
+	                 0);
+	assert_int_equal(odr_cache_flush(c, N("www.example."), false), 1);
+	assert_false(odr_cache_failed(c, N("www.example."), OD_TYPE_A, 2001));
+	/* bad input */
+	assert_int_equal(odr_cache_put_failed(c, N("www.example."), OD_TYPE_OPT,
+	                                      30, 2000),
+	                 OD_EINVAL);
+	odr_cache_free(c);
+}
+
 struct walk_ctx {
 	int sets, negs, rrs, sigs;
 	int stop_after;
@@ -1447,6 +1701,9 @@ int main(void)
 		cmocka_unit_test(test_rfc8020),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_eviction),
+		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_stale_eviction),
+		cmocka_unit_test(test_failed_marks),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_sec_rrset),
 		cmocka_unit_test(test_neg_proof),

@@ -978,6 +978,121 @@ static void test_timeout_then_other_server(void **state)
 	done(&res);
 }
 
+/* Put an A RRset (one record) for name at cache time t with ttl. */
+static void put_a(odr_cache_t *c, const char *name, const uint8_t ip[4],
+                  uint32_t ttl, uint8_t sec, uint64_t t)
+{
+	uint8_t owner[OD_NAME_MAXLEN];
+	assert_true(od_name_from_str(owner, name, strlen(name), NULL) > 0);
+	od_rr_t rr = { .owner = owner,
+		       .rdata = ip,
+		       .ttl = ttl,
+		       .type = OD_TYPE_A,
+		       .rclass = OD_CLASS_IN,
+		       .rdlen = 4 };
+	odr_rrset_t set = { .owner = owner,
+		            .type = OD_TYPE_A,
+		            .rclass = OD_CLASS_IN,
+		            .ttl = ttl,
+		            .rank = ODR_RANK_ANSWER_AA,
+		            .sec = sec,
+		            .count = 1,
+		            .rrs = &rr };
+	assert_int_equal(odr_cache_put(c, &set, t), 0);
+}
+
+/* Serve-stale at the client timer (odr_req_stale): the stale answer
+   while the request runs on, untouched; nothing for a request that has
+   settled, for refreshes (nocache), or from data that failed
+   validation. */
+static void test_stale_at_client_timer(void **state)
+{
+	world_t *w = *state;
+	odr_cache_free(w->env.cache);
+	odr_cache_conf_t cc = { .stale_window = 600 };
+	w->env.cache = odr_cache_new(&cc);
+	assert_non_null(w->env.cache);
+	uint64_t now_s = T0 / 1000;
+	static const uint8_t old[4] = { 192, 0, 2, 99 };
+	/* expired 100 s ago, within the window */
+	put_a(w->env.cache, "www.example.com.", old, 10, ODR_SEC_UNCHECKED,
+	      now_s - 110);
+	put_a(w->env.cache, "bad.example.com.", old, 10, ODR_SEC_BOGUS,
+	      now_s - 110);
+	put_a(w->env.cache, "live.example.com.", old, 3600, ODR_SEC_UNCHECKED,
+	      now_s);
+
+	uint8_t q[512], out[4096];
+	size_t qlen = make_query(q, sizeof(q), "www.example.com.", OD_TYPE_A,
+	                         OD_CLASS_IN, OD_OPCODE_QUERY, true);
+	odr_req_t *r = odr_req_new(&w->env);
+	assert_non_null(r);
+	assert_int_equal(odr_req_begin(r, q, qlen, T0), ODR_PRODUCE);
+	int n = odr_req_stale(r, T0 + 1800, out, sizeof(out), false);
+	assert_true(n > 0);
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	od_pkt_t p;
+	assert_int_equal(od_pkt_parse(&p, out, (size_t)n, &a.mm, 0), 0);
+	assert_int_equal(p.hdr.id, 0x4242);
+	assert_int_equal(p.rcode, OD_RCODE_NOERROR);
+	assert_false(p.hdr.ad);
+	assert_int_equal(p.count[OD_ANSWER], 1);
+	assert_int_equal(p.rr[OD_ANSWER][0].ttl, ODR_STALE_TTL);
+	assert_memory_equal(p.rr[OD_ANSWER][0].rdata, old, 4);
+	const od_edns_opt_t *o = od_edns_find(&p.edns, OD_EDNS_EDE);
+	assert_non_null(o);
+	od_edns_ede_t ede;
+	assert_int_equal(od_edns_ede_parse(o, &ede), 0);
+	assert_int_equal(ede.code, OD_EDE_STALE);
+	od_arena_deinit(&a);
+	/* the request goes on: its query is still to be sent */
+	odr_send_t snd;
+	assert_int_equal(odr_req_produce(r, T0 + 1800, &snd), ODR_PRODUCE);
+	odr_req_info_t info;
+	odr_req_info(r, &info);
+	assert_false(info.stale);
+	odr_req_free(r);
+
+	/* settled from the live cache: no stale answer */
+	qlen = make_query(q, sizeof(q), "live.example.com.", OD_TYPE_A,
+	                  OD_CLASS_IN, OD_OPCODE_QUERY, true);
+	r = odr_req_new(&w->env);
+	assert_int_equal(odr_req_begin(r, q, qlen, T0), ODR_DONE);
+	assert_int_equal(odr_req_stale(r, T0 + 1800, out, sizeof(out), false),
+	                 0);
+	odr_req_free(r);
+
+	/* data that failed validation is never served stale */
+	qlen = make_query(q, sizeof(q), "bad.example.com.", OD_TYPE_A,
+	                  OD_CLASS_IN, OD_OPCODE_QUERY, true);
+	r = odr_req_new(&w->env);
+	assert_int_equal(odr_req_begin(r, q, qlen, T0), ODR_PRODUCE);
+	assert_int_equal(odr_req_stale(r, T0 + 1800, out, sizeof(out), false),
+	                 0);
+	odr_req_free(r);
+
+	/* the resolver's own refreshes never take stale data */
+	qlen = make_query(q, sizeof(q), "www.example.com.", OD_TYPE_A,
+	                  OD_CLASS_IN, OD_OPCODE_QUERY, true);
+	r = odr_req_new(&w->env);
+	odr_req_nocache(r);
+	assert_int_equal(odr_req_begin(r, q, qlen, T0), ODR_PRODUCE);
+	assert_int_equal(odr_req_stale(r, T0 + 1800, out, sizeof(out), false),
+	                 0);
+	odr_req_free(r);
+
+	/* past the window: nothing */
+	qlen = make_query(q, sizeof(q), "www.example.com.", OD_TYPE_A,
+	                  OD_CLASS_IN, OD_OPCODE_QUERY, true);
+	r = odr_req_new(&w->env);
+	uint64_t late = T0 + 600 * 1000;
+	assert_int_equal(odr_req_begin(r, q, qlen, late), ODR_PRODUCE);
+	assert_int_equal(odr_req_stale(r, late + 1800, out, sizeof(out), false),
+	                 0);
+	odr_req_free(r);
+}
+
 static void test_tc_then_tcp(void **state)
 {
 	world_t *w = *state;
@@ -1206,6 +1321,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_max_upstream, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_0x20, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_at_client_timer,
+		                                setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_errors, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_client_answer,
