@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "lib/log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,10 +42,41 @@ int od_log_level_parse(const char *s, od_log_level_t *out)
 	return -1;
 }
 
-void od_log_set_syslog(const char *ident)
+int od_log_target_parse(const char *s, od_log_target_t *out)
 {
+	if (strcmp(s, "stderr") == 0)
+		*out = OD_LOG_STDERR;
+	else if (strcmp(s, "syslog") == 0)
+		*out = OD_LOG_SYSLOG;
+	else
+		return -1;
+	return 0;
+}
+
+int od_log_set_syslog(const char *ident)
+{
+	/* syslog(3) connects to _PATH_LOG itself (again on every line
+	   while it is missing); the probe only tells the caller now. */
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int r = 0;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", _PATH_LOG);
+	for (int i = 0; i < 2; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+		r = 0;
+		if (fd < 0 ||
+		    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
+			r = -errno;
+		if (fd >= 0)
+			close(fd);
+		/* The socket may be of the other type (as syslog(3)
+		   tries). */
+		if (r != -EPROTOTYPE)
+			break;
+	}
 	openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	atomic_store(&log_syslog, true);
+	return r;
 }
 
 /* msg="..." with quotes and backslashes escaped, control bytes dropped. */

@@ -24,8 +24,25 @@ od_log_level_t od_log_get_level(void);
 /*! "error", "warn", "info", "debug" -> level. \return 0 or -1. */
 int od_log_level_parse(const char *s, od_log_level_t *out);
 
-/*! Send lines to syslog (ident) instead of stderr. */
-void od_log_set_syslog(const char *ident);
+/*! Where lines go. */
+typedef enum od_log_target {
+	OD_LOG_STDERR = 0, /*!< stderr, each line with ts= first */
+	OD_LOG_SYSLOG = 1, /*!< syslog(3), LOG_DAEMON, without ts= */
+} od_log_target_t;
+
+/*! "stderr" or "syslog" -> target. \return 0 or -1. */
+int od_log_target_parse(const char *s, od_log_target_t *out);
+
+/*!
+ * Send lines to syslog instead of stderr: openlog(ident, LOG_PID,
+ * LOG_DAEMON); levels map to LOG_ERR, LOG_WARNING, LOG_INFO and
+ * LOG_DEBUG; the line is the same logfmt text less the ts= field (syslog
+ * stamps it). ident must stay valid for the life of the process.
+ * \return 0, or -errno when the local syslog socket (/dev/log) cannot be
+ *         reached now: lines still go to syslog (a syslog daemon that
+ *         starts later gets them), the caller may warn on stderr.
+ */
+int od_log_set_syslog(const char *ident);
 
 /*!
  * Log msg (quoted as needed) followed by the key=value pairs that kv
