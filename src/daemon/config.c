@@ -10,6 +10,7 @@
 
 #include "conf/listen.h"
 #include "conf/yconf.h"
+#include "daemon/qlog.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "resolve/ta.h"
@@ -39,13 +40,19 @@ int odd_conf_init(odd_conf_t *c)
 	*c = (odd_conf_t){
 		.qname_min = true,
 		.cache_size = (size_t)256 << 20,
+		.cache_snapshot = true,
 		.upstream_per_query = 64,
 		.ns_per_delegation = 4,
 		.time_per_query_ms = 4000,
 		.outstanding = 1000,
+		.serve_stale = true,
+		.stale_window = 86400,
+		.stale_client_ms = 1800,
 		.edns_size = 1232,
 		.ipv6 = true,
 		.log_level = OD_LOG_INFO,
+		.qlog_rotate = ODD_QLOG_ROTATE_DEFAULT,
+		.qlog_keep = ODD_QLOG_KEEP_DEFAULT,
 		.dnssec = true,
 		.aggressive_nsec = true,
 		.nsec3_max_iter = 150,
@@ -62,6 +69,7 @@ int odd_conf_init(odd_conf_t *c)
 		od_require(r == 0);
 	}
 	c->nacl = n;
+	odd_prefill_conf_init(&c->prefill);
 	return 0;
 }
 
@@ -73,7 +81,9 @@ void odd_conf_free(odd_conf_t *c)
 	free(c->state_dir);
 	free(c->control);
 	free(c->ntas);
+	odd_prefill_conf_free(&c->prefill);
 	free(c->acl);
+	free(c->qlog_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -419,6 +429,51 @@ static int load_limits(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
 	return 0;
 }
 
+/* query-log: { file: PATH, rotate: DURATION, keep: N } */
+static int load_qlog(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
+{
+	static const char *const keys[] = { "file", "rotate", "keep", NULL };
+	od_ycn_t v;
+	uint64_t u;
+	const char *s;
+	if (od_yc_keys(yc, m, keys) < 0)
+		return OD_EINVAL;
+	if (!od_yc_get(yc, m, "file", &v))
+		return od_yc_fail(yc, m,
+		                  "'file' is required (the query "
+		                  "log's path)");
+	if (od_yc_str(yc, &v, &s) < 0)
+		return OD_EINVAL;
+	if (*s == '\0' || s[strlen(s) - 1] == '/')
+		return od_yc_fail(yc, &v, "expected a file path");
+	char *d = strdup(s);
+	if (d == NULL)
+		return OD_ENOMEM;
+	free(c->qlog_file);
+	c->qlog_file = d;
+	if (od_yc_get(yc, m, "rotate", &v)) {
+		/* Any duration parses; the range is said in seconds. */
+		if (od_yc_str(yc, &v, &s) < 0 ||
+		    od_yc_duration_ms(yc, &v, 1000, 0, (uint64_t)1 << 50, &u) <
+		            0)
+			return OD_EINVAL;
+		if (u < (uint64_t)ODD_QLOG_ROTATE_MIN * 1000 ||
+		    u > (uint64_t)ODD_QLOG_ROTATE_MAX * 1000 || u % 1000 != 0)
+			return od_yc_fail(
+			        yc, &v,
+			        "'%s' is out of range (whole seconds, "
+			        "1s..24h)",
+			        s);
+		c->qlog_rotate = (uint32_t)(u / 1000);
+	}
+	if (od_yc_get(yc, m, "keep", &v)) {
+		if (od_yc_uint(yc, &v, 0, ODD_QLOG_KEEP_MAX, &u) < 0)
+			return OD_EINVAL;
+		c->qlog_keep = (unsigned)u;
+	}
+	return 0;
+}
+
 static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 {
 	static const char *const keys[] = { "listen",
@@ -436,12 +491,19 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 		                            "qname-minimisation",
 		                            "workers",
 		                            "cache-size",
+		                            "cache-snapshot",
 		                            "access-control",
 		                            "limits",
 		                            "edns-buffer-size",
 		                            "use-0x20",
 		                            "ipv6",
 		                            "log-level",
+		                            "prefill",
+		                            "log-target",
+		                            "query-log",
+		                            "serve-stale",
+		                            "serve-stale-window",
+		                            "serve-stale-client-timeout",
 		                            NULL };
 	od_ycn_t v;
 	uint64_t u;
@@ -542,8 +604,35 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 			        yc, &v, "'%s' is out of range (1M..1024G)", s);
 		c->cache_size = (size_t)u;
 	}
+	if (od_yc_get(yc, root, "cache-snapshot", &v) &&
+	    od_yc_bool(yc, &v, &c->cache_snapshot) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "serve-stale", &v) &&
+	    od_yc_bool(yc, &v, &c->serve_stale) < 0)
+		return OD_EINVAL;
+	if (od_yc_get(yc, root, "serve-stale-window", &v)) {
+		/* Seconds by default; RFC 8767 suggests 1 to 3 days. Any
+		   duration parses; the range is said in seconds and days. */
+		if (od_yc_duration_ms(yc, &v, 1000, 0, (uint64_t)1 << 50, &u) <
+		    0)
+			return OD_EINVAL;
+		if (u < 1000 || u > 7ull * 86400 * 1000 || u % 1000 != 0)
+			return od_yc_fail(yc, &v,
+			                  "expected whole seconds from 1s to "
+			                  "7d");
+		c->stale_window = (uint32_t)(u / 1000);
+	}
+	if (od_yc_get(yc, root, "serve-stale-client-timeout", &v)) {
+		/* Milliseconds by default; 0: only after failures. */
+		if (od_yc_duration_ms(yc, &v, 1, 0, 60000, &u) < 0)
+			return OD_EINVAL;
+		c->stale_client_ms = (uint32_t)u;
+	}
 	if (od_yc_get(yc, root, "access-control", &v) &&
 	    (r = load_acl(c, yc, &v)) < 0)
+		return r;
+	if (od_yc_get(yc, root, "prefill", &v) &&
+	    (r = odd_prefill_conf_load(&c->prefill, yc, &v)) < 0)
 		return r;
 	if (od_yc_get(yc, root, "limits", &v) &&
 	    (r = load_limits(c, yc, &v)) < 0)
@@ -568,6 +657,18 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 			        yc, &v, "expected error, warn, info or debug");
 		c->log_level = (int)lvl;
 	}
+	if (od_yc_get(yc, root, "log-target", &v)) {
+		const char *s;
+		od_log_target_t t;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		if (od_log_target_parse(s, &t) < 0)
+			return od_yc_fail(yc, &v, "expected stderr or syslog");
+		c->log_target = (int)t;
+	}
+	if (od_yc_get(yc, root, "query-log", &v) &&
+	    (r = load_qlog(c, yc, &v)) < 0)
+		return r;
 	return 0;
 }
 

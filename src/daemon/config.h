@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "daemon/prefill.h"
 #include "lib/name.h"
 #include "net/net.h"
 
@@ -20,6 +21,8 @@
 #define ODD_STATE_DIR_DEFAULT "/var/lib/onedot"
 /*! Control socket name in the state directory (the default path). */
 #define ODD_CONTROL_FILE "control.sock"
+/*! Cache snapshot file name in the state directory. */
+#define ODD_CACHE_SNAPSHOT "cache.snapshot"
 /*! Longest control socket path (sun_path less the NUL). */
 #define ODD_CONTROL_PATH_MAX 107
 /*! Longest NTA duration and trust anchor hold-down accepted: a year. */
@@ -61,6 +64,8 @@ typedef struct odd_conf {
 	bool qname_min;      /*!< RFC 9156 (true) */
 	unsigned workers;    /*!< 0: one per CPU */
 	size_t cache_size;   /*!< bytes (256 MiB) */
+	bool cache_snapshot; /*!< keep the cache across restarts in
+	                          STATE_DIR/ODD_CACHE_SNAPSHOT (true) */
 	odd_acl_rule_t *acl; /*!< owned */
 	size_t nacl;
 	unsigned upstream_per_query; /*!< 64 */
@@ -71,6 +76,17 @@ typedef struct odd_conf {
 	bool use_0x20;               /*!< false */
 	bool ipv6;                   /*!< query IPv6 servers (true) */
 	int log_level;               /*!< od_log_level_t */
+	int log_target;              /*!< od_log_target_t (stderr) */
+	char *qlog_file;      /*!< owned; the query log (qlog.h), NULL: off */
+	uint32_t qlog_rotate; /*!< seconds (ODD_QLOG_ROTATE_DEFAULT) */
+	unsigned qlog_keep;   /*!< rotated files kept (ODD_QLOG_KEEP_DEFAULT) */
+	/*! The prefill list (prefill.h); file NULL: off. */
+	odd_prefill_conf_t prefill;
+	/* Serve-stale (RFC 8767). */
+	bool serve_stale;         /*!< answer from expired data (true) */
+	uint32_t stale_window;    /*!< seconds past expiry (86400) */
+	uint32_t stale_client_ms; /*!< client-facing timer (1800); 0:
+	                               stale only after resolution fails */
 } odd_conf_t;
 
 /*! Defaults (no listener yet; the default access list). \return 0 or

@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/control.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "daemon/reload.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/pkt.h"
 #include "lib/rr.h"
 #include "lib/rrtype.h"
 #include "resolve/cache.h"
+#include "resolve/cache_snap.h"
 
 #define NAME_STR 1024
 /* Longest text of one record (RDATA up to 65535 octets in hex). */
@@ -168,6 +171,27 @@ static void put_wstats(od_sbuf_t *out, uint64_t q, uint64_t cached,
 	od_sbuf_puts(out, "}}");
 }
 
+/* The prefill list's progress (null without one). */
+static void put_prefill(od_sbuf_t *out, const odd_prefill_t *p)
+{
+	if (p == NULL) {
+		od_sbuf_puts(out, ",\"prefill\":null");
+		return;
+	}
+	odd_prefill_stats_t ps;
+	odd_prefill_stats(p, &ps);
+	od_sbuf_printf(out,
+	               ",\"prefill\":{\"names\":%llu,\"resolved\":%llu,"
+	               "\"pending\":%llu,\"failed\":%llu,\"refreshed\":%llu,"
+	               "\"inflight\":%llu}",
+	               (unsigned long long)ps.names,
+	               (unsigned long long)ps.resolved,
+	               (unsigned long long)ps.pending,
+	               (unsigned long long)ps.failed,
+	               (unsigned long long)ps.refreshed,
+	               (unsigned long long)ps.inflight);
+}
+
 static int cmd_stats(void *ctx, int argc, char **argv, od_sbuf_t *out,
                      char *err, size_t errlen)
 {
@@ -193,6 +217,11 @@ static int cmd_stats(void *ctx, int argc, char **argv, od_sbuf_t *out,
 	}
 	od_sbuf_puts(out, "],\"total\":");
 	put_wstats(out, tq, tc, td, trc);
+	uint64_t stale = 0; /* RFC 8767 */
+	for (unsigned i = 0; i < srv->nwstats; i++)
+		stale += rd(&srv->wstats[i].stale);
+	od_sbuf_printf(out, ",\"stale_answers\":%llu",
+	               (unsigned long long)stale);
 	odr_cache_stats_t cs;
 	odr_cache_stats(srv->cache, &cs);
 	od_sbuf_printf(out,
@@ -207,6 +236,7 @@ static int cmd_stats(void *ctx, int argc, char **argv, od_sbuf_t *out,
 	               (unsigned long long)cs.neg_misses,
 	               (unsigned long long)cs.inserts,
 	               (unsigned long long)cs.evictions);
+	put_prefill(out, srv->prefill);
 	if (srv->aggr == NULL) {
 		od_sbuf_puts(out, ",\"aggressive_nsec\":null");
 		return 0;
@@ -292,8 +322,106 @@ static int show_cb(const odr_rrset_t *set, const odr_neg_t *neg,
 	return out->err ? out->err : 0;
 }
 
+static uint64_t hash_u16(uint64_t h, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	return odr_snap_hash(h, b, 2);
+}
+
+uint64_t odd_snap_context(odd_server_t *srv)
+{
+	uint64_t h = odr_snap_hash(ODR_SNAP_HASH_INIT, "onedot", 6);
+	h = hash_u16(h, srv->trust != NULL);
+	h = hash_u16(h, srv->conf->nsec3_max_iter);
+	for (size_t i = 0; i < srv->hints.n; i++) {
+		const odr_hint_t *hint = &srv->hints.v[i];
+		const struct sockaddr *sa =
+		        (const struct sockaddr *)&hint->addr;
+		h = odr_snap_hash(h, hint->name, od_name_len(hint->name));
+		h = hash_u16(h, sa->sa_family);
+		if (sa->sa_family == AF_INET) {
+			const struct sockaddr_in *a4 = (const void *)sa;
+			h = odr_snap_hash(h, &a4->sin_addr, 4);
+			h = hash_u16(h, ntohs(a4->sin_port));
+		} else if (sa->sa_family == AF_INET6) {
+			const struct sockaddr_in6 *a6 = (const void *)sa;
+			h = odr_snap_hash(h, &a6->sin6_addr, 16);
+			h = hash_u16(h, ntohs(a6->sin6_port));
+		}
+	}
+	if (srv->trust == NULL)
+		return h;
+	odd_ta_key_info_t *v = calloc(LIST_MAX, sizeof(*v));
+	if (v == NULL)
+		return h ^ 1; /* refuses every snapshot: never a wrong one */
+	size_t n = odd_trust_keys(srv->trust, v, LIST_MAX);
+	/* The trusted keys as a set (a sum: their order does not matter);
+	   DS and DNSKEY of one key share its tag and algorithm, so the
+	   RFC 5011 replacement of a DS anchor by its key changes nothing. */
+	uint64_t keys = 0;
+	for (size_t i = 0; i < n && i < LIST_MAX; i++) {
+		if (v[i].revoked || (v[i].state != ODR_TA_VALID &&
+		                     v[i].state != ODR_TA_MISSING))
+			continue;
+		uint64_t k = odr_snap_hash(ODR_SNAP_HASH_INIT, v[i].zone,
+		                           od_name_len(v[i].zone));
+		k = hash_u16(k, v[i].tag);
+		k = hash_u16(k, v[i].algorithm);
+		keys += k;
+	}
+	free(v);
+	h = hash_u16(h, (uint16_t)(keys >> 48));
+	h = hash_u16(h, (uint16_t)(keys >> 32));
+	h = hash_u16(h, (uint16_t)(keys >> 16));
+	return hash_u16(h, (uint16_t)keys);
+}
+
 static const char cache_usage[] =
-        "cache show NAME [TYPE] | cache flush NAME [--subtree]";
+        "cache show NAME [TYPE] | cache flush NAME [--subtree] | "
+        "cache dump FILE | cache load FILE";
+
+/*
+ * cache dump FILE / cache load FILE: the snapshot format of the state
+ * directory's cache.snapshot (resolve/cache_snap.h). The path is the
+ * daemon's, so it must be absolute (the daemon's working directory is
+ * not the operator's).
+ */
+static int cache_file(odd_server_t *srv, bool load, const char *path,
+                      od_sbuf_t *out, char *err, size_t errlen)
+{
+	if (path[0] != '/') {
+		snprintf(err, errlen, "'%.200s': expected an absolute path",
+		         path);
+		return OD_EINVAL;
+	}
+	odr_snap_counts_t n;
+	int r;
+	if (load) {
+		/* As at start: twice the cache budget is more than a
+		   snapshot of it can hold. */
+		size_t max = srv->conf->cache_size * 2 + ((size_t)1 << 20);
+		r = odr_snap_read(srv->cache, path, max, now_s(),
+		                  (int64_t)time(NULL), odd_snap_context(srv),
+		                  &n, err, errlen);
+	} else {
+		r = odr_snap_write(srv->cache, path, now_s(),
+		                   (int64_t)time(NULL), odd_snap_context(srv),
+		                   &n, err, errlen);
+	}
+	if (r < 0)
+		return r;
+	od_sbuf_puts(out, ",\"path\":");
+	od_ctl_json_str(out, path);
+	od_sbuf_printf(out,
+	               ",\"%s\":%zu,\"skipped\":%zu,\"bytes\":%zu,"
+	               "\"written\":%lld",
+	               load ? "loaded" : "entries", n.entries, n.skipped,
+	               n.bytes, (long long)n.written);
+	od_log_info(load ? "cache loaded" : "cache dumped",
+	            "path=%s entries=%zu skipped=%zu", path, n.entries,
+	            n.skipped);
+	return 0;
+}
 
 static int cmd_cache(void *ctx, int argc, char **argv, od_sbuf_t *out,
                      char *err, size_t errlen)
@@ -357,6 +485,12 @@ static int cmd_cache(void *ctx, int argc, char **argv, od_sbuf_t *out,
 		od_log_info("cache flushed", "entries=%zu subtree=%s", n,
 		            subtree ? "yes" : "no");
 		return 0;
+	}
+	if ((strcmp(argv[1], "dump") == 0 || strcmp(argv[1], "load") == 0)) {
+		if (argc != 3)
+			return bad_args(err, errlen, cache_usage);
+		return cache_file(srv, argv[1][0] == 'l', argv[2], out, err,
+		                  errlen);
 	}
 	snprintf(err, errlen, "unknown cache command '%.40s' (%s)", argv[1],
 	         cache_usage);
@@ -494,12 +628,25 @@ static int cmd_trust_anchors(void *ctx, int argc, char **argv, od_sbuf_t *out,
 	return 0;
 }
 
+/* reload: the same as SIGHUP (reload.h), with what changed. */
+static int cmd_reload(void *ctx, int argc, char **argv, od_sbuf_t *out,
+                      char *err, size_t errlen)
+{
+	odd_server_t *srv = ctx;
+	(void)argv;
+	if (argc != 1)
+		return bad_args(err, errlen, "reload");
+	if (srv->reload == NULL) {
+		snprintf(err, errlen, "reload is not available yet");
+		return OD_EINVAL;
+	}
+	return odd_reload_run(srv->reload, out, err, errlen);
+}
+
 static const od_ctl_cmd_t commands[] = {
-	{ "status", cmd_status },
-	{ "stats", cmd_stats },
-	{ "cache", cmd_cache },
-	{ "nta", cmd_nta },
-	{ "trust-anchors", cmd_trust_anchors },
+	{ "reload", cmd_reload }, { "status", cmd_status },
+	{ "stats", cmd_stats },   { "cache", cmd_cache },
+	{ "nta", cmd_nta },       { "trust-anchors", cmd_trust_anchors },
 };
 
 int odd_control_path(const odd_conf_t *conf, char *out, size_t cap, char *err,

@@ -9,6 +9,7 @@
 #define OD_DAEMON_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ctl/ctl.h"
 #include "daemon/worker.h"
@@ -20,6 +21,15 @@
  */
 int odd_control_path(const odd_conf_t *conf, char *out, size_t cap, char *err,
                      size_t errlen);
+
+/*!
+ * The context of srv's cache snapshots (resolve/cache_snap.h): a hash of
+ * the root hints, whether answers are validated, the trusted keys of
+ * the trust anchor store and nsec3-max-iterations. A snapshot made with
+ * another context is refused: its data came from another root or was
+ * judged against other anchors. Reads srv->hints, srv->trust, srv->conf.
+ */
+uint64_t odd_snap_context(odd_server_t *srv);
 
 /*!
  * Start serving the control commands for srv at path (its directory

@@ -11,17 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/metrics.h"
+#include "daemon/qlog.h"
+#include "daemon/reload.h"
 #include "daemon/trust.h"
 #include "daemon/worker.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "net/net.h"
+#include "resolve/cache_snap.h"
 #include "resolve/resolve.h"
 
 static const char usage_text[] =
@@ -31,6 +35,7 @@ static const char usage_text[] =
         "[--nta NAME[:DURATION]]...\n"
         "              [--control PATH] [--metrics ADDR@PORT]\n"
         "              [--no-dnssec] [--workers N] [--log-level LEVEL]\n"
+        "              [--log-target stderr|syslog]\n"
         "              [--check-config]\n"
         "\n"
         "  -c, --config FILE     YAML configuration (docs/onedot.md)\n"
@@ -41,8 +46,9 @@ static const char usage_text[] =
         "                        (default: built in)\n"
         "  --trust-anchor FILE   DNSSEC trust anchors, DS or DNSKEY records\n"
         "                        (default: the built-in root KSKs)\n"
-        "  --state-dir DIR       where the RFC 5011 trust anchor state is\n"
-        "                        kept (default " ODD_STATE_DIR_DEFAULT ")\n"
+        "  --state-dir DIR       where the RFC 5011 trust anchor state and\n"
+        "                        the cache snapshot are kept (default\n"
+        "                        " ODD_STATE_DIR_DEFAULT ")\n"
         "  --nta NAME[:DURATION] negative trust anchor: no validation at\n"
         "                        and below NAME (repeatable; DURATION in\n"
         "                        seconds or with s, m, h, d; default: until\n"
@@ -55,12 +61,13 @@ static const char usage_text[] =
         "                        state directory)\n"
         "  --workers N           worker threads (default: one per CPU)\n"
         "  --log-level LEVEL     error, warn, info (default) or debug\n"
+        "  --log-target TARGET   stderr (default) or syslog\n"
         "  --check-config        read the config and the hints, report, "
         "exit\n"
         "  -h, --help            this text\n"
         "\n"
-        "signals: SIGTERM/SIGINT stop; SIGHUP (reload) is not "
-        "implemented yet.\n"
+        "signals: SIGTERM/SIGINT stop; SIGHUP reloads the configuration\n"
+        "(the same file and options; docs/onedot.md, \"Reload\")\n"
         "exit: 0 stopped cleanly, 1 startup failed, 2 usage error\n";
 
 static int bad_usage(const char *fmt, const char *arg)
@@ -109,13 +116,203 @@ static void raise_nofile(void)
 		            (unsigned long long)rl.rlim_cur);
 }
 
+/* The command line, kept for each reload (checked at start). */
+typedef struct cli {
+	const char *conf_file, *hints, *ta, *state, *control, *metrics;
+	const char *workers, *log_level, *log_target;
+	const char **listens, **ntas;
+	size_t nlistens, nntas;
+	bool no_dnssec;
+} cli_t;
+
+/*
+ * odd_conf_build_fn of a reload: the file, then the command line over
+ * it, as at start (whose checks the options passed then).
+ */
+static int build_conf(void *ctx, odd_conf_t *c, char *err, size_t errlen)
+{
+	const cli_t *a = ctx;
+	int r = odd_conf_init(c);
+	if (r < 0)
+		return r;
+	if (a->conf_file &&
+	    (r = odd_conf_load(c, a->conf_file, err, errlen)) < 0)
+		goto fail;
+	if (a->nlistens)
+		c->nlisten = 0;
+	for (size_t i = 0; i < a->nlistens; i++)
+		if ((r = odd_conf_add_listen(c, a->listens[i])) < 0)
+			goto fail;
+	if ((a->hints && (r = set_str(&c->root_hints, a->hints)) < 0) ||
+	    (a->ta && (r = set_str(&c->trust_anchor, a->ta)) < 0) ||
+	    (a->state && (r = set_str(&c->state_dir, a->state)) < 0) ||
+	    (a->control && (r = set_str(&c->control, a->control)) < 0))
+		goto fail;
+	if (a->metrics &&
+	    (r = odd_metrics_parse(a->metrics, &c->metrics, err, errlen)) < 0)
+		goto fail;
+	if (a->metrics)
+		c->metrics_on = true;
+	if (a->no_dnssec)
+		c->dnssec = false;
+	for (size_t i = 0; i < a->nntas; i++) {
+		odd_nta_conf_t nta;
+		if ((r = odd_nta_parse(a->ntas[i], ':', &nta, err, errlen)) <
+		            0 ||
+		    (r = odd_conf_add_nta(c, &nta)) < 0)
+			goto fail;
+	}
+	if (a->workers)
+		c->workers = (unsigned)strtoul(a->workers, NULL, 10);
+	od_log_level_t lvl;
+	if (a->log_level && od_log_level_parse(a->log_level, &lvl) == 0)
+		c->log_level = (int)lvl;
+	od_log_target_t tgt;
+	if (a->log_target && od_log_target_parse(a->log_target, &tgt) == 0)
+		c->log_target = (int)tgt;
+	if ((r = odd_conf_finish(c, err, errlen)) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (r == OD_ENOMEM && err[0] == '\0')
+		snprintf(err, errlen, "out of memory");
+	odd_conf_free(c);
+	return r;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* STATE_DIR/cache.snapshot; false (with a warning) when too long. */
+static bool snap_path(const odd_conf_t *conf, char *out, size_t cap)
+{
+	const char *dir = conf->state_dir ? conf->state_dir
+	                                  : ODD_STATE_DIR_DEFAULT;
+	int n = snprintf(out, cap, "%s/%s", dir, ODD_CACHE_SNAPSHOT);
+	if (n < 0 || (size_t)n >= cap) {
+		od_log_warn("no cache snapshot", "error=\"state directory "
+		                                 "path too long\"");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Whether the snapshot is used (say: log why not, at start). Without
+ * validation the default state directory is nobody's to write unless
+ * it is named; with trust-anchor-read-only the state directory is not
+ * written at all.
+ */
+static bool snap_on(const odd_conf_t *conf, bool say)
+{
+	if (!conf->cache_snapshot)
+		return false;
+	if (conf->dnssec && conf->ta_read_only) {
+		if (say)
+			od_log_info(
+			        "cache snapshot off",
+			        "reason=\"trust-anchor-read-only: the state "
+			        "directory is not written\"");
+		return false;
+	}
+	if (!conf->dnssec && conf->state_dir == NULL) {
+		if (say)
+			od_log_warn("cache snapshot off",
+			            "reason=\"validation is off and no state "
+			            "directory is given\"");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Warm the cache from the snapshot of the last clean stop, before the
+ * workers start. A missing, corrupt or incompatible snapshot leaves the
+ * cache empty (with a warning for the last two). \return true when one
+ * was loaded.
+ */
+static bool snap_load(odd_server_t *srv, const odd_conf_t *conf)
+{
+	char path[4096], err[600];
+	if (!snap_on(conf, true) || !snap_path(conf, path, sizeof(path)))
+		return false;
+	uint64_t t0 = mono_ms();
+	odr_snap_counts_t n;
+	/* The cache never holds more than its budget; the snapshot is
+	   smaller than what it holds. */
+	size_t max = conf->cache_size * 2 + ((size_t)1 << 20);
+	int r = odr_snap_read(srv->cache, path, max, t0 / 1000,
+	                      (int64_t)time(NULL), odd_snap_context(srv), &n,
+	                      err, sizeof(err));
+	if (r == -ENOENT) {
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%s", path);
+		*strrchr(dir, '/') = '\0';
+		if (access(dir, W_OK) != 0)
+			od_log_warn("cache snapshot off", "dir=%s error=\"%s\"",
+			            dir, strerror(errno));
+		else
+			od_log_info("no cache snapshot", "path=%s", path);
+		return false;
+	}
+	if (r < 0) {
+		od_log_warn("cache snapshot ignored", "error=\"%s\"", err);
+		return false;
+	}
+	od_log_info("cache snapshot loaded",
+	            "path=%s entries=%zu skipped=%zu age=%llds bytes=%zu "
+	            "ms=%llu",
+	            path, n.entries, n.skipped,
+	            (long long)((int64_t)time(NULL) - n.written), n.bytes,
+	            (unsigned long long)(mono_ms() - t0));
+	return true;
+}
+
+/*
+ * Once started, the loaded snapshot is removed, so that a crash later
+ * does not bring back entries flushed meanwhile; the next clean stop
+ * writes a new one. (A start that fails keeps it for the next try.)
+ */
+static void snap_drop(const odd_conf_t *conf)
+{
+	char path[4096];
+	if (snap_path(conf, path, sizeof(path)) && unlink(path) != 0)
+		od_log_warn("cache snapshot not removed",
+		            "path=%s error=\"%s\"", path, strerror(errno));
+}
+
+/* Write the cache to the snapshot, after the workers have stopped. */
+static void snap_save(odd_server_t *srv, const odd_conf_t *conf)
+{
+	char path[4096], err[600];
+	if (!snap_on(conf, false) || !snap_path(conf, path, sizeof(path)))
+		return;
+	uint64_t t0 = mono_ms();
+	odr_snap_counts_t n;
+	if (odr_snap_write(srv->cache, path, t0 / 1000, (int64_t)time(NULL),
+	                   odd_snap_context(srv), &n, err, sizeof(err)) < 0) {
+		od_log_warn("cache snapshot not written", "error=\"%s\"", err);
+		return;
+	}
+	od_log_info("cache snapshot written",
+	            "path=%s entries=%zu bytes=%zu ms=%llu", path, n.entries,
+	            n.bytes, (unsigned long long)(mono_ms() - t0));
+}
+
 int main(int argc, char **argv)
 {
 	odd_conf_t conf;
 	odd_server_t srv = { 0 };
+	odr_conf_t rconf0;
+	cli_t cli;
 	od_net_t *net = NULL;
 	char err[600];
 	const char *conf_file = NULL, *log_level = NULL, *workers_s = NULL;
+	const char *log_target = NULL;
 	const char *hints_s = NULL, *ta_s = NULL, *state_s = NULL;
 	const char *control_s = NULL, *metrics_s = NULL;
 	odd_metrics_t *metrics = NULL;
@@ -166,6 +363,8 @@ int main(int argc, char **argv)
 			dst = &workers_s;
 		} else if (strcmp(a, "--log-level") == 0) {
 			dst = &log_level;
+		} else if (strcmp(a, "--log-target") == 0) {
+			dst = &log_target;
 		} else {
 			ex = bad_usage("unknown argument '%s'", a);
 			goto out;
@@ -259,7 +458,26 @@ int main(int argc, char **argv)
 		}
 		conf.log_level = (int)lvl;
 	}
+	if (log_target) {
+		od_log_target_t t;
+		if (od_log_target_parse(log_target, &t) < 0) {
+			ex = bad_usage("--log-target '%s': expected stderr or "
+			               "syslog",
+			               log_target);
+			goto out;
+		}
+		conf.log_target = (int)t;
+	}
 	od_log_set_level((od_log_level_t)conf.log_level);
+	if (conf.log_target == OD_LOG_SYSLOG && !check_only) {
+		int lr = od_log_set_syslog("onedot");
+		if (lr < 0)
+			fprintf(stderr,
+			        "onedot: warning: log-target syslog: %s: %s "
+			        "(lines are lost until a syslog daemon "
+			        "listens there)\n",
+			        _PATH_LOG, strerror(-lr));
+	}
 	if (odd_conf_finish(&conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "onedot: %s\n", err);
 		goto out;
@@ -295,6 +513,17 @@ int main(int argc, char **argv)
 		            "negative trust anchors are not used",
 		            NULL);
 	}
+	if (conf.prefill.file && odd_prefill_open(&srv.prefill, &conf.prefill,
+	                                          err, sizeof(err)) < 0) {
+		fprintf(stderr, "onedot: prefill: %s\n", err);
+		goto out;
+	}
+	if (srv.prefill) {
+		odd_prefill_stats_t ps;
+		odd_prefill_stats(srv.prefill, &ps);
+		od_log_info("prefill list", "file=%s names=%llu",
+		            conf.prefill.file, (unsigned long long)ps.names);
+	}
 	if (check_only) {
 		printf("onedot: configuration ok, %zu root server addresses, "
 		       "validation %s\n",
@@ -305,17 +534,33 @@ int main(int argc, char **argv)
 	srv.trust = trust;
 
 	srv.conf = &conf;
-	srv.rconf = (odr_conf_t){
-		.no_qname_min = !conf.qname_min,
-		.use_0x20 = conf.use_0x20,
-		.no_ipv6 = !conf.ipv6,
-		.edns_size = conf.edns_size,
-		.max_upstream = conf.upstream_per_query,
-		.max_ns_resolve = conf.ns_per_delegation,
-		.max_time_ms = conf.time_per_query_ms,
-		.nsec3_max_iter = conf.nsec3_max_iter,
-	};
-	odr_cache_conf_t cc = { .max_bytes = conf.cache_size };
+	odd_conf_engine(&conf, &rconf0);
+	srv.rconf = &rconf0;
+	cli = (cli_t){ .conf_file = conf_file,
+		       .hints = hints_s,
+		       .ta = ta_s,
+		       .state = state_s,
+		       .control = control_s,
+		       .metrics = metrics_s,
+		       .workers = workers_s,
+		       .log_level = log_level,
+		       .log_target = log_target,
+		       .listens = listens,
+		       .ntas = ntas,
+		       .nlistens = nlistens,
+		       .nntas = nntas,
+		       .no_dnssec = no_dnssec };
+	srv.reload = odd_reload_new(&srv, build_conf, &cli);
+	if (srv.reload == NULL) {
+		od_log_error("startup failed", "error=\"%s\"",
+		             od_strerror(OD_ENOMEM));
+		goto out;
+	}
+	/* Serve-stale: expired entries stay for the window (RFC 8767). */
+	odr_cache_conf_t cc = { .max_bytes = conf.cache_size,
+		                .stale_window = conf.serve_stale
+		                                        ? conf.stale_window
+		                                        : 0 };
 	odr_infra_conf_t ic = { 0 };
 	srv.cache = odr_cache_new(&cc);
 	srv.infra = odr_infra_new(&ic);
@@ -328,6 +573,7 @@ int main(int argc, char **argv)
 		             od_strerror(OD_ENOMEM));
 		goto out;
 	}
+	bool snap_loaded = snap_load(&srv, &conf);
 
 	/* Signals go to the main thread only: block them before the
 	   workers start (they inherit the mask), then wait for them. */
@@ -359,6 +605,17 @@ int main(int argc, char **argv)
 	}
 	memset(srv.wstats, 0, srv.nwstats * sizeof(odd_wstats_t));
 	srv.started = (int64_t)time(NULL);
+	/* After the signal mask: its thread must not take the signals. */
+	if (conf.qlog_file) {
+		if (odd_qlog_open(&srv.qlog, conf.qlog_file, conf.qlog_rotate,
+		                  conf.qlog_keep, srv.nwstats, err,
+		                  sizeof(err)) < 0) {
+			od_log_error("startup failed", "error=\"%s\"", err);
+			goto out;
+		}
+		od_log_info("query log", "file=%s rotate=%us keep=%u",
+		            conf.qlog_file, conf.qlog_rotate, conf.qlog_keep);
+	}
 	/* Only the default path can be too long (--control and control
 	   are checked): that is the warning below. */
 	if (odd_control_path(&conf, ctl_path, sizeof(ctl_path), err,
@@ -392,6 +649,7 @@ int main(int argc, char **argv)
 		od_log_error("startup failed", "error=\"%s\"", err);
 		goto out;
 	}
+	odd_reload_set_net(srv.reload, net);
 	for (size_t i = 0; i < conf.nlisten; i++) {
 		char a[80];
 		struct sockaddr_storage ss;
@@ -410,12 +668,16 @@ int main(int argc, char **argv)
 	                         : (unsigned)(ncpu > 0 ? ncpu : 1),
 	            cs, srv.hints.n, conf.qname_min ? "on" : "off",
 	            trust ? "on" : "off");
+	if (snap_loaded)
+		snap_drop(&conf);
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			od_log_warn("reload not implemented yet", NULL);
+			/* Logs what it did, or why it failed. */
+			(void)odd_reload_run(srv.reload, NULL, err,
+			                     sizeof(err));
 			continue;
 		}
 		od_log_info("stopping", "signal=%s",
@@ -427,6 +689,9 @@ int main(int argc, char **argv)
 	odd_metrics_stop(metrics);
 	metrics = NULL;
 	od_net_stop(net);
+	snap_save(&srv, &conf);
+	odd_qlog_close(srv.qlog); /* after the workers: their last lines */
+	srv.qlog = NULL;
 	od_log_info("stopped", NULL);
 	ex = 0;
 out:
@@ -440,7 +705,11 @@ out:
 	odr_hints_free(&srv.hints);
 	/* After the workers: requests may hold a snapshot until then. */
 	odd_trust_free(trust);
+	odd_prefill_free(srv.prefill);
+	odd_qlog_close(srv.qlog);
 	free(srv.wstats);
+	/* After every reader (workers, control, metrics). */
+	odd_reload_free(srv.reload);
 	odd_conf_free(&conf);
 	free(listens);
 	free(ntas);

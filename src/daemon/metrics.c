@@ -1,17 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/metrics.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "ctl/http.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/name.h"
@@ -19,19 +14,12 @@
 #include "resolve/cache.h"
 #include "resolve/ta.h"
 
-/* Largest response; a longer one is cut (the buffer is made once). */
-#define RESP_MAX (1024 * 1024)
 /* Most trust anchor keys listed. */
 #define KEYS_MAX 256
 
 struct odd_metrics {
-	odd_server_t *srv;
-	int lfd;
-	int wake[2]; /* a byte written to wake[1] stops the thread */
-	pthread_t thread;
-	char *body;     /* owned: RESP_MAX */
-	bool responded; /* a response was sent on this connection */
-	char req[ODD_METRICS_REQ_MAX + 1];
+	od_http_t *http;
+	char label[96]; /* "metrics ADDR@PORT", for messages */
 };
 
 static const char *const rcode_names[16] = {
@@ -42,13 +30,6 @@ static const char *const rcode_names[16] = {
 
 static const char *const sec_names[4] = { "unchecked", "insecure", "secure",
 	                                  "bogus" };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t rd(_Atomic uint64_t *c)
 {
@@ -89,6 +70,9 @@ typedef struct sums {
 	uint64_t queries, cached, dropped, rcode[16];
 	uint64_t qtype[2][ODD_QT_COUNT], ede[ODD_EDE_COUNT], sec[4];
 	uint64_t upstream, timeouts, overload, lat[ODD_LAT_BUCKETS], lat_us;
+	uint64_t stale, limit[4];
+	uint64_t rtt[ODD_UCLS_COUNT][ODD_RTT_BUCKETS], rtt_us[ODD_UCLS_COUNT];
+	uint64_t ex_timeouts[ODD_UCLS_COUNT];
 } sums_t;
 
 static void sum_workers(odd_server_t *srv, sums_t *s)
@@ -111,10 +95,85 @@ static void sum_workers(odd_server_t *srv, sums_t *s)
 		s->upstream += rd(&w->upstream);
 		s->timeouts += rd(&w->timeouts);
 		s->overload += rd(&w->overload);
+		s->stale += rd(&w->stale);
+		for (int k = 0; k < 4; k++)
+			s->limit[k] += rd(&w->limit[k]);
 		for (int k = 0; k < ODD_LAT_BUCKETS; k++)
 			s->lat[k] += rd(&w->lat[k]);
 		s->lat_us += rd(&w->lat_us);
+		for (int c = 0; c < ODD_UCLS_COUNT; c++) {
+			for (int k = 0; k < ODD_RTT_BUCKETS; k++)
+				s->rtt[c][k] += rd(&w->rtt[c][k]);
+			s->rtt_us[c] += rd(&w->rtt_us[c]);
+			s->ex_timeouts[c] += rd(&w->ex_timeouts[c]);
+		}
 	}
+}
+
+static const char *const ucls_names[ODD_UCLS_COUNT] = { "root", "tld",
+	                                                "other" };
+
+/* Upstream exchanges by server class (the zone queried). */
+static void write_upstream(od_sbuf_t *o, const sums_t *s)
+{
+	head(o, "onedot_upstream_rtt_seconds", "histogram",
+	     "Round-trip time of upstream exchanges that got an answer, by "
+	     "the class of the zone queried (root, tld: a single-label "
+	     "zone, other).");
+	for (int c = 0; c < ODD_UCLS_COUNT; c++) {
+		uint64_t cum = 0;
+		for (int k = 0; k < ODD_RTT_BUCKETS; k++) {
+			cum += s->rtt[c][k];
+			od_sbuf_printf(o,
+			               "onedot_upstream_rtt_seconds_bucket"
+			               "{class=\"%s\",le=\"",
+			               ucls_names[c]);
+			if (k == ODD_RTT_BUCKETS - 1)
+				od_sbuf_puts(o, "+Inf");
+			else
+				od_sbuf_printf(o, "%g",
+				               odd_rtt_bounds_us[k] / 1e6);
+			od_sbuf_printf(o, "\"} %llu\n",
+			               (unsigned long long)cum);
+		}
+		od_sbuf_printf(
+		        o,
+		        "onedot_upstream_rtt_seconds_sum{class=\"%s\"} "
+		        "%.6f\n"
+		        "onedot_upstream_rtt_seconds_count{class=\"%s\"} "
+		        "%llu\n",
+		        ucls_names[c], s->rtt_us[c] / 1e6, ucls_names[c],
+		        (unsigned long long)cum);
+	}
+	head(o, "onedot_upstream_exchange_timeouts_total", "counter",
+	     "Upstream exchanges that got no answer in time, by the class "
+	     "of the zone queried.");
+	for (int c = 0; c < ODD_UCLS_COUNT; c++)
+		od_sbuf_printf(o,
+		               "onedot_upstream_exchange_timeouts_total"
+		               "{class=\"%s\"} %llu\n",
+		               ucls_names[c],
+		               (unsigned long long)s->ex_timeouts[c]);
+}
+
+/* The prefill list's progress (prefill.h). */
+static void write_prefill(odd_server_t *srv, od_sbuf_t *o)
+{
+	if (srv->prefill == NULL)
+		return;
+	odd_prefill_stats_t ps;
+	odd_prefill_stats(srv->prefill, &ps);
+	one(o, "onedot_prefill_names", "gauge",
+	    "(name, type) pairs of the prefill list.", ps.names);
+	one(o, "onedot_prefill_resolved_total", "counter",
+	    "Prefill pairs resolved for the first time.", ps.resolved);
+	one(o, "onedot_prefill_failed_total", "counter",
+	    "Prefill resolutions that failed (each is tried again).",
+	    ps.failed);
+	one(o, "onedot_prefill_refreshes_total", "counter",
+	    "Prefill resolutions that refreshed an answer before it "
+	    "expired.",
+	    ps.refreshed);
 }
 
 static void write_queries(od_sbuf_t *o, const sums_t *s)
@@ -192,12 +251,23 @@ static void write_queries(od_sbuf_t *o, const sums_t *s)
 	    "Upstream queries for client requests that got no answer in "
 	    "time.",
 	    s->timeouts);
+	/* Bit order of ODR_LIMIT_*. */
+	static const char *const limit_names[4] = { "time-per-query",
+		                                    "upstream-per-query",
+		                                    "ns-per-delegation",
+		                                    "dnssec-work" };
 	head(o, "onedot_limit_hits_total", "counter",
-	     "Client queries refused with SERVFAIL because a limit was "
-	     "reached, by limit.");
+	     "Client queries that ran into a limit, by limit.");
 	od_sbuf_printf(o,
 	               "onedot_limit_hits_total{limit=\"outstanding\"} %llu\n",
 	               (unsigned long long)s->overload);
+	for (int k = 0; k < 4; k++)
+		od_sbuf_printf(o,
+		               "onedot_limit_hits_total{limit=\"%s\"} %llu\n",
+		               limit_names[k], (unsigned long long)s->limit[k]);
+	one(o, "onedot_stale_answers_total", "counter",
+	    "Answers from expired cache data (serve-stale, RFC 8767).",
+	    s->stale);
 }
 
 static void write_cache(odd_server_t *srv, od_sbuf_t *o)
@@ -315,286 +385,51 @@ void odd_metrics_write(odd_server_t *srv, od_sbuf_t *out)
 	    "Seconds since the resolver started.", up > 0 ? (uint64_t)up : 0);
 	one(out, "onedot_workers", "gauge", "Worker threads.", srv->nwstats);
 	write_queries(out, &s);
+	write_upstream(out, &s);
 	write_cache(srv, out);
+	write_prefill(srv, out);
 	write_trust(srv, out);
 }
 
-/* HTTP ---------------------------------------------------------------- */
+/* HTTP (ctl/http.h) -------------------------------------------------- */
 
-/* Wait for fd to be ready for ev until deadline (monotonic ms).
-   \return 1 ready, 0 timed out or stopping, -1 error. */
-static int wait_fd(odd_metrics_t *m, int fd, short ev, int64_t deadline)
+static void write_cb(void *ctx, od_sbuf_t *out)
 {
-	for (;;) {
-		int64_t left = deadline - mono_ms();
-		if (left <= 0)
-			return 0;
-		struct pollfd p[2] = { { .fd = fd, .events = ev },
-			               { .fd = m->wake[0], .events = POLLIN } };
-		int r = poll(p, 2, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (p[1].revents)
-			return 0;
-		if (p[0].revents)
-			return 1;
-	}
-}
-
-/* Send all of buf (or give up at the deadline). */
-static void send_all(odd_metrics_t *m, int fd, const char *buf, size_t n,
-                     int64_t deadline)
-{
-	while (n) {
-		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(m, fd, POLLOUT, deadline) != 1)
-				return;
-			continue;
-		}
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
-static void respond(odd_metrics_t *m, int fd, int code, const char *reason,
-                    const char *extra, const char *body, size_t blen,
-                    bool head_only)
-{
-	char h[512];
-	int n = snprintf(h, sizeof(h),
-	                 "HTTP/1.1 %d %s\r\n"
-	                 "Content-Type: %s\r\n"
-	                 "Content-Length: %zu\r\n"
-	                 "%s"
-	                 "Connection: close\r\n\r\n",
-	                 code, reason,
-	                 code == 200 ? "text/plain; version=0.0.4; "
-	                               "charset=utf-8"
-	                             : "text/plain; charset=utf-8",
-	                 blen, extra);
-	int64_t deadline = mono_ms() + ODD_METRICS_TIMEOUT_MS;
-	m->responded = true;
-	send_all(m, fd, h, (size_t)n, deadline);
-	if (!head_only)
-		send_all(m, fd, body, blen, deadline);
-}
-
-static void error_page(odd_metrics_t *m, int fd, int code, const char *reason,
-                       const char *extra)
-{
-	char b[128];
-	int n = snprintf(b, sizeof(b), "%d %s\n", code, reason);
-	respond(m, fd, code, reason, extra, b, (size_t)n, false);
-}
-
-/* End of the request head in req[0..len), or NULL. */
-static const char *head_end(const char *req, size_t len)
-{
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (req[i] == '\n' && req[i + 1] == '\n')
-			return req + i;
-		if (i + 3 < len && memcmp(req + i, "\r\n\r\n", 4) == 0)
-			return req + i;
-	}
-	return NULL;
-}
-
-static void serve(odd_metrics_t *m, int fd)
-{
-	int64_t deadline = mono_ms() + ODD_METRICS_TIMEOUT_MS;
-	size_t len = 0;
-	for (;;) {
-		if (len > 0 && head_end(m->req, len))
-			break;
-		if (len == ODD_METRICS_REQ_MAX) {
-			error_page(m, fd, 431,
-			           "Request Header Fields Too Large", "");
-			return;
-		}
-		ssize_t r =
-		        recv(fd, m->req + len, ODD_METRICS_REQ_MAX - len, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(m, fd, POLLIN, deadline) != 1)
-				return;
-			continue;
-		}
-		if (r <= 0) {
-			/* Closed early: a request line alone will do. */
-			if (len == 0 || memchr(m->req, '\n', len) == NULL)
-				return;
-			break;
-		}
-		len += (size_t)r;
-	}
-	m->req[len] = '\0';
-	/* Request line: METHOD SP TARGET SP HTTP/1.x (RFC 9112 §3). */
-	char *eol = strchr(m->req, '\n');
-	if (eol == NULL) {
-		error_page(m, fd, 400, "Bad Request", "");
-		return;
-	}
-	if (eol > m->req && eol[-1] == '\r')
-		eol--;
-	*eol = '\0';
-	char *sp1 = strchr(m->req, ' ');
-	char *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-	if (sp1 == NULL || sp2 == NULL || sp1 == m->req || sp2 == sp1 + 1 ||
-	    strchr(sp2 + 1, ' ') ||
-	    (strcmp(sp2 + 1, "HTTP/1.0") != 0 &&
-	     strcmp(sp2 + 1, "HTTP/1.1") != 0)) {
-		error_page(m, fd, 400, "Bad Request", "");
-		return;
-	}
-	*sp1 = *sp2 = '\0';
-	const char *method = m->req, *target = sp1 + 1;
-	for (const char *p = m->req; p < sp2; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (c != '\0' && (c <= 0x20 || c >= 0x7f)) {
-			error_page(m, fd, 400, "Bad Request", "");
-			return;
-		}
-	}
-	bool head_only = strcmp(method, "HEAD") == 0;
-	size_t plen = strcspn(target, "?");
-	if (plen != strlen("/metrics") ||
-	    memcmp(target, "/metrics", plen) != 0) {
-		error_page(m, fd, 404, "Not Found", "");
-		return;
-	}
-	if (!head_only && strcmp(method, "GET") != 0) {
-		error_page(m, fd, 405, "Method Not Allowed",
-		           "Allow: GET, HEAD\r\n");
-		return;
-	}
-	od_sbuf_t out;
-	od_sbuf_init(&out, m->body, RESP_MAX);
-	odd_metrics_write(m->srv, &out);
-	if (out.err) {
-		od_log_warn("metrics response too large: cut", NULL);
-		/* Keep whole lines only. */
-		char *nl = memrchr(m->body, '\n', out.len);
-		out.len = nl ? (size_t)(nl - m->body) + 1 : 0;
-	}
-	respond(m, fd, 200, "OK", "", m->body, out.len, head_only);
-}
-
-/* Read and drop what the client still sends (bounded in octets and
-   time), so that closing with unread data does not reset the
-   connection before the client has read the response. */
-static void drain(odd_metrics_t *m, int fd)
-{
-	int64_t deadline = mono_ms() + 1000;
-	size_t total = 0;
-	(void)shutdown(fd, SHUT_WR);
-	while (total < 256 * 1024) {
-		ssize_t r = recv(fd, m->req, ODD_METRICS_REQ_MAX, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			if (wait_fd(m, fd, POLLIN, deadline) != 1)
-				return;
-			continue;
-		}
-		if (r <= 0)
-			return;
-		total += (size_t)r;
-	}
-}
-
-static void *thread_main(void *arg)
-{
-	odd_metrics_t *m = arg;
-	for (;;) {
-		struct pollfd p[2] = { { .fd = m->lfd, .events = POLLIN },
-			               { .fd = m->wake[0], .events = POLLIN } };
-		int r = poll(p, 2, -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || p[1].revents)
-			break;
-		if (!p[0].revents)
-			continue;
-		int fd = accept4(m->lfd, NULL, NULL,
-		                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			continue;
-		m->responded = false;
-		serve(m, fd);
-		/* A client that sent nothing in time gets no more. */
-		if (m->responded)
-			drain(m, fd);
-		close(fd);
-	}
-	return NULL;
+	odd_metrics_write(ctx, out);
 }
 
 int odd_metrics_start(odd_metrics_t **out, odd_server_t *srv,
                       const od_listen_t *addr, char *err, size_t errlen)
 {
+	odd_metrics_t *m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		snprintf(err, errlen, "metrics: out of memory");
+		return OD_ENOMEM;
+	}
 	char a[80];
 	if (od_sockaddr_str((const struct sockaddr *)&addr->addr, a,
 	                    sizeof(a)) < 0)
 		snprintf(a, sizeof(a), "?");
-	odd_metrics_t *m = calloc(1, sizeof(*m));
-	if (m == NULL || (m->body = malloc(RESP_MAX)) == NULL) {
-		if (m)
-			free(m);
-		snprintf(err, errlen, "metrics: out of memory");
-		return OD_ENOMEM;
-	}
-	m->srv = srv;
-	m->wake[0] = m->wake[1] = -1;
-	int on = 1, e;
-	m->lfd = socket(addr->addr.ss_family,
-	                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (m->lfd < 0)
-		goto fail;
-	(void)setsockopt(m->lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-	if (bind(m->lfd, (const struct sockaddr *)&addr->addr, addr->len) !=
-	            0 ||
-	    listen(m->lfd, 16) != 0 || pipe2(m->wake, O_CLOEXEC) != 0)
-		goto fail;
-	e = pthread_create(&m->thread, NULL, thread_main, m);
-	if (e != 0) {
-		errno = e;
-		goto fail;
+	snprintf(m->label, sizeof(m->label), "metrics %s", a);
+	od_http_conf_t hc = { .path = "/metrics",
+		              .content_type = OD_HTTP_PROMETHEUS,
+		              .label = m->label,
+		              .write = write_cb,
+		              .ctx = srv };
+	int r = od_http_start(&m->http, (const struct sockaddr *)&addr->addr,
+	                      addr->len, &hc, err, errlen);
+	if (r < 0) {
+		free(m);
+		return r;
 	}
 	*out = m;
 	return 0;
-fail:
-	e = errno;
-	snprintf(err, errlen, "metrics %s: %s", a, strerror(e));
-	if (m->lfd >= 0)
-		close(m->lfd);
-	if (m->wake[0] >= 0) {
-		close(m->wake[0]);
-		close(m->wake[1]);
-	}
-	free(m->body);
-	free(m);
-	return -e;
 }
 
 void odd_metrics_stop(odd_metrics_t *m)
 {
 	if (m == NULL)
 		return;
-	char b = 1;
-	while (write(m->wake[1], &b, 1) < 0 && errno == EINTR)
-		;
-	pthread_join(m->thread, NULL);
-	close(m->lfd);
-	close(m->wake[0]);
-	close(m->wake[1]);
-	free(m->body);
+	od_http_stop(m->http);
 	free(m);
 }

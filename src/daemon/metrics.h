@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * onedot's metrics: the Prometheus text exposition format (version
- * 0.0.4) over a minimal HTTP/1.0 and 1.1 server on a thread of its own
+ * 0.0.4), served at /metrics by the shared HTTP server of ctl/http.h
  * (docs/metrics.md names every metric).
- *
- * HTTP: one connection at a time. A client has ODD_METRICS_TIMEOUT_MS
- * to send its request head (at most ODD_METRICS_REQ_MAX octets) and
- * again to read the response; then the connection is closed (no
- * keep-alive). GET (or HEAD) /metrics: 200 text/plain; version=0.0.4.
- * Another path: 404; another method: 405; a request that is not HTTP:
- * 400; too large: 431.
  *
  * What it reads: the workers' counters (relaxed atomic loads, summed
  * over the workers), the caches' statistics (under their own locks) and
@@ -23,11 +16,6 @@
 
 #include "daemon/worker.h"
 #include "lib/sbuf.h"
-
-/*! Longest request head (request line and header fields). */
-#define ODD_METRICS_REQ_MAX 8192
-/*! Time a client has to send its request, and to read the response. */
-#define ODD_METRICS_TIMEOUT_MS 5000
 
 typedef struct odd_metrics odd_metrics_t;
 

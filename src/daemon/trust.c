@@ -463,6 +463,7 @@ int odd_trust_open(odd_trust_t **out, const odd_conf_t *conf, bool check_only,
 		}
 		od_name_copy(t->ntas[j].name, c->name);
 		t->ntas[j].expires = exp;
+		t->ntas[j].from_conf = true;
 	}
 	if (check_only) {
 		*out = t;
@@ -906,6 +907,8 @@ int odd_trust_nta_add(odd_trust_t *t, const uint8_t *name, int64_t expires)
 	od_name_copy(t->ntas[j].name, name);
 	od_name_lower(t->ntas[j].name);
 	t->ntas[j].expires = expires;
+	/* The operator's now: a reload leaves it alone. */
+	t->ntas[j].from_conf = false;
 	r = publish(t, odd_trust_wall(t));
 	if (r < 0) {
 		if (existed)
@@ -947,6 +950,139 @@ int odd_trust_nta_remove(odd_trust_t *t, const uint8_t *name)
 		od_log_info("negative trust anchor removed", "zone=%s", z);
 		break;
 	}
+	pthread_mutex_unlock(&t->lock);
+	return r;
+}
+
+/* Reload ---------------------------------------------------------------- */
+
+int odd_trust_reconfigure_check(odd_trust_t *t, const odd_conf_t *conf,
+                                char *err, size_t errlen)
+{
+	char e[400];
+	int r = 0;
+	pthread_mutex_lock(&t->lock);
+	if (t->read_only && !conf->ta_read_only) {
+		/* The file will be written from now on: it must be possible,
+		   as at start. */
+		const char *dir = conf->state_dir ? conf->state_dir
+		                                  : ODD_STATE_DIR_DEFAULT;
+		r = ensure_dir(dir, e, sizeof(e));
+		if (r == 0)
+			r = odr_ta_check_path(t->path, e, sizeof(e));
+		if (r < 0)
+			snprintf(err, errlen,
+			         "trust-anchor-read-only: false: trust anchor "
+			         "state file %s cannot be written: %s",
+			         t->path, e);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return r < 0 ? r : 0;
+}
+
+/* The duration conf gives name (the last entry wins). \return false
+   when conf has no NTA for name. */
+static bool conf_nta(const odd_conf_t *c, const uint8_t *name, uint32_t *dur)
+{
+	bool found = false;
+	for (size_t i = 0; c && i < c->nntas; i++) {
+		if (od_name_equal(c->ntas[i].name, name)) {
+			*dur = c->ntas[i].duration;
+			found = true;
+		}
+	}
+	return found;
+}
+
+int odd_trust_reconfigure(odd_trust_t *t, const odd_conf_t *old,
+                          const odd_conf_t *conf)
+{
+	int r = 0;
+	pthread_mutex_lock(&t->lock);
+	int64_t now = odd_trust_wall(t);
+	if (t->read_only != conf->ta_read_only) {
+		t->read_only = conf->ta_read_only;
+		if (t->read_only) {
+			snprintf(t->reason, sizeof(t->reason),
+			         "trust-anchor-read-only");
+			warn_state(t, now);
+		} else {
+			t->reason[0] = '\0';
+			save(t, now);
+		}
+	}
+	odr_ta_set_holddown(t->ta, conf->ta_holddown, conf->ta_holddown);
+
+	/* The new list is built aside: on failure nothing changed. */
+	size_t cap = t->nntas + conf->nntas;
+	odd_nta_t *v = calloc(cap ? cap : 1, sizeof(*v));
+	if (v == NULL) {
+		r = OD_ENOMEM;
+		goto out;
+	}
+	size_t n = 0;
+	bool changed = false;
+	for (size_t i = 0; i < t->nntas; i++) {
+		const odd_nta_t *x = &t->ntas[i];
+		uint32_t d_old = 0, d_new = 0;
+		if (x->from_conf &&
+		    !(conf_nta(old, x->name, &d_old) &&
+		      conf_nta(conf, x->name, &d_new) && d_old == d_new)) {
+			char z[NAME_STR];
+			name_str(x->name, z);
+			if (!conf_nta(conf, x->name, &d_new))
+				od_log_info("negative trust anchor removed",
+				            "zone=%s source=configuration", z);
+			changed = true;
+			continue;
+		}
+		v[n++] = *x;
+	}
+	for (size_t i = 0; i < conf->nntas; i++) {
+		const odd_nta_conf_t *c = &conf->ntas[i];
+		uint32_t dur = 0;
+		conf_nta(conf, c->name, &dur);
+		if (dur != c->duration)
+			continue; /* a later entry for the name wins */
+		size_t j = 0;
+		while (j < n && !od_name_equal(v[j].name, c->name))
+			j++;
+		if (j < n)
+			continue; /* unchanged, or the operator's */
+		uint32_t d_old = 0;
+		if (conf_nta(old, c->name, &d_old) && d_old == dur) {
+			/* Unchanged but gone: it expired, or the operator
+			   removed it. */
+			continue;
+		}
+		v[n] = (odd_nta_t){ .expires = dur ? now + dur : 0,
+			            .from_conf = true };
+		od_name_copy(v[n].name, c->name);
+		char z[NAME_STR];
+		name_str(c->name, z);
+		od_log_info("negative trust anchor added",
+		            "zone=%s expires=%lld source=configuration", z,
+		            (long long)v[n].expires);
+		n++;
+		changed = true;
+	}
+	if (!changed) {
+		free(v);
+		goto out;
+	}
+	odd_nta_t *prev = t->ntas;
+	size_t nprev = t->nntas;
+	t->ntas = v;
+	t->nntas = n;
+	r = publish(t, now);
+	if (r < 0) {
+		t->ntas = prev;
+		t->nntas = nprev;
+		free(v);
+		goto out;
+	}
+	free(prev);
+out:
 	pthread_mutex_unlock(&t->lock);
 	return r;
 }

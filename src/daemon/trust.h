@@ -115,6 +115,8 @@ void odd_trust_tick(odd_trust_t *t, odd_trust_launch_fn launch, void *ctx);
 typedef struct odd_nta {
 	uint8_t name[OD_NAME_MAXLEN]; /*!< wire form, lower case */
 	int64_t expires;              /*!< wall clock; 0: until removed */
+	bool from_conf; /*!< from the configuration (a reload replaces it),
+	                     not added with odd_trust_nta_add */
 } odd_nta_t;
 
 /*!
@@ -132,6 +134,32 @@ int odd_trust_nta_remove(odd_trust_t *t, const uint8_t *name);
 /*! The NTAs in force, in the order they were added (expired ones left
  *  out). \return how many (up to max copied into out). */
 size_t odd_trust_nta_list(odd_trust_t *t, odd_nta_t *out, size_t max);
+
+/* Reload ---------------------------------------------------------------- */
+
+/*!
+ * Can conf's trust settings be applied to the running store? Only
+ * turning trust-anchor-read-only off can fail: the state file must then
+ * be writable. Nothing changes.
+ * \return 0, or an error with the reason in err.
+ */
+int odd_trust_reconfigure_check(odd_trust_t *t, const odd_conf_t *conf,
+                                char *err, size_t errlen);
+
+/*!
+ * Apply conf (replacing old) to the store: trust-anchor-read-only (when
+ * turned off, the state is saved at once), trust-anchor-holddown, and
+ * the negative trust anchors of the configuration: those old had and
+ * conf has not are removed, new ones (or ones whose duration changed)
+ * start now, unchanged ones keep their expiry (an expired one stays
+ * gone); NTAs added with odd_trust_nta_add stay, and a configured NTA
+ * of the same name does not replace them. Publishes a new snapshot when
+ * the NTAs changed. The trust-anchor file and the state directory need
+ * a restart (not looked at here).
+ * \return 0, or OD_ENOMEM (the NTAs are then as before).
+ */
+int odd_trust_reconfigure(odd_trust_t *t, const odd_conf_t *old,
+                          const odd_conf_t *conf);
 
 /* Monitoring ------------------------------------------------------------ */
 

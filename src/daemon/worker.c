@@ -29,6 +29,10 @@
 #define EX_TIMEOUT_DEFAULT_MS 2000
 /* Period of the trust anchor maintenance (odd_trust_tick). */
 #define TRUST_TICK_MS 1000
+/* Period of the prefill scheduler (odd_prefill_tick): refreshes are
+   due on it with this precision; a resolution that ends starts the
+   next at once. */
+#define PREFILL_TICK_MS 250
 
 typedef struct worker worker_t;
 typedef struct dreq dreq_t;
@@ -52,6 +56,15 @@ struct dreq {
 	uint16_t qid;
 	uint8_t qname[OD_NAME_MAXLEN];
 	size_t qnamelen;
+	odd_qlog_addr_t client; /* truncated; set when srv->qlog is */
+	/* Serve-stale client timer (RFC 8767): the worker's queue, in
+	   deadline order (one timeout for all, so arrival order). */
+	dreq_t *sq_prev, *sq_next;
+	bool in_sq;
+	uint64_t stale_at_ms; /* deadline, monotonic */
+	/* A stale answer went out: p is gone, the request goes on to
+	   refresh the cache. */
+	bool answered;
 };
 
 /* One upstream exchange (a query sent, its answer awaited). */
@@ -82,6 +95,8 @@ struct exch {
 	int handles;   /* initialised, not yet closed */
 	uint8_t *rbuf; /* owned: TCP answer being received */
 	size_t rlen, rcap;
+	uint64_t sent_us; /* when it started (monotonic), for its RTT */
+	uint8_t cls;      /* odd_ucls_t of the zone queried */
 };
 
 typedef struct rng {
@@ -114,6 +129,13 @@ struct worker {
 	bool trust_attached; /* env published into by srv->trust */
 	bool trust_timer_on; /* trust_timer initialised (worker 0) */
 	uv_timer_t trust_timer;
+	/* Length of the internal answer in obuf, for the done callback. */
+	size_t olen;
+	bool prefill_timer_on; /* prefill_timer initialised (worker 0) */
+	uv_timer_t prefill_timer;
+	dreq_t *sq_head, *sq_tail; /* serve-stale client timer queue */
+	bool stale_timer_on;       /* stale_timer initialised */
+	uv_timer_t stale_timer;
 };
 
 static uint64_t now_ms(void)
@@ -140,6 +162,11 @@ const uint16_t odd_qtypes[ODD_QT_COUNT - 1] = {
 const uint32_t odd_lat_bounds_us[ODD_LAT_BUCKETS - 1] = {
 	500,    1000,   2500,   5000,    10000,   25000,   50000,
 	100000, 250000, 500000, 1000000, 2500000, 5000000,
+};
+
+const uint32_t odd_rtt_bounds_us[ODD_RTT_BUCKETS - 1] = {
+	250,   500,   1000,   2500,   5000,   10000,
+	25000, 50000, 100000, 250000, 500000, 1000000,
 };
 
 /* Unpredictable numbers for IDs, 0x20 and ties: the kernel's CSPRNG,
@@ -339,6 +366,11 @@ static void count_info(worker_t *w, const odr_req_info_t *info)
 {
 	if (info->cached)
 		count(&w->st->cached);
+	if (info->stale)
+		count(&w->st->stale);
+	for (unsigned b = 0; b < 4; b++)
+		if (info->limits & (1u << b))
+			count(&w->st->limit[b]);
 	if (info->ede >= 0)
 		count(&w->st->ede[info->ede < ODD_EDE_COUNT - 1
 		                          ? info->ede
@@ -363,6 +395,111 @@ static unsigned qtype_index(const uint8_t *wire, size_t len)
 	return ODD_QT_COUNT - 1;
 }
 
+/* The query log's line for a client answer of len octets (none when
+   nothing was sent); info NULL for answers the engine did not make. */
+static void qlog_answer(worker_t *w, const odd_qlog_addr_t *client, bool tcp,
+                        const uint8_t *msg, int len, const odr_req_info_t *info,
+                        uint64_t start_us)
+{
+	if (len <= 0)
+		return;
+	uint64_t now = now_us();
+	odd_qlog_entry_t e = { .client = client,
+		               .tcp = tcp,
+		               .msg = msg,
+		               .len = (size_t)len,
+		               .ede = info ? info->ede : -1,
+		               .cached = info && info->cached,
+		               .latency_us = now > start_us ? now - start_us
+		                                            : 0 };
+	odd_qlog_write(w->srv->qlog, w->idx, &e);
+}
+
+/* As qlog_answer for an answer given in the handler to q. */
+static void qlog_sync(worker_t *w, const od_net_query_t *q, const uint8_t *msg,
+                      int len, const odr_req_info_t *info, uint64_t start_us)
+{
+	odd_qlog_addr_t client;
+	odd_qlog_addr(q->peer, &client);
+	qlog_answer(w, &client, q->tr == OD_TR_TCP, msg, len, info, start_us);
+}
+
+/* Serve-stale client timer ------------------------------------------ */
+
+static void stale_tick(uv_timer_t *h);
+
+static void sq_remove(dreq_t *d)
+{
+	worker_t *w = d->w;
+	if (!d->in_sq)
+		return;
+	if (d->sq_prev)
+		d->sq_prev->sq_next = d->sq_next;
+	else
+		w->sq_head = d->sq_next;
+	if (d->sq_next)
+		d->sq_next->sq_prev = d->sq_prev;
+	else
+		w->sq_tail = d->sq_prev;
+	d->sq_prev = d->sq_next = NULL;
+	d->in_sq = false;
+}
+
+/* Run the timer for the first deadline, or stop it. */
+static void sq_arm(worker_t *w, uint64_t now)
+{
+	if (!w->stale_timer_on)
+		return;
+	if (w->sq_head == NULL) {
+		uv_timer_stop(&w->stale_timer);
+		return;
+	}
+	uint64_t at = w->sq_head->stale_at_ms;
+	(void)uv_timer_start(&w->stale_timer, stale_tick,
+	                     at > now ? at - now : 0, 0);
+}
+
+/* The client timer of d ran out: a stale answer if there is one; the
+   request goes on either way (what it learns refreshes the cache). */
+static void stale_answer(dreq_t *d, uint64_t now)
+{
+	worker_t *w = d->w;
+	int len = odr_req_stale(d->r, now, w->obuf, MSG_MAX, d->tcp);
+	if (len <= 0 || d->p == NULL)
+		return;
+	int rc = od_net_reply(d->p, w->obuf, (size_t)len);
+	if (rc == OD_EINVAL)
+		return; /* not sent, p still ours */
+	d->p = NULL;
+	d->answered = true;
+	uint16_t ede = (w->obuf[3] & 0x0f) == OD_RCODE_NXDOMAIN
+	                       ? OD_EDE_STALE_NXDOMAIN
+	                       : OD_EDE_STALE;
+	odr_req_info_t info = { .rcode = w->obuf[3] & 0x0f,
+		                .ede = ede,
+		                .stale = true };
+	count(&w->st->stale);
+	count(&w->st->ede[ede]);
+	count_answer(w, w->obuf, len, d->start_us);
+	if (w->srv->qlog)
+		qlog_answer(w, &d->client, d->tcp, w->obuf, len, &info,
+		            d->start_us);
+	od_log_debug("stale answer at the client timer", "rcode=%u",
+	             info.rcode);
+}
+
+static void stale_tick(uv_timer_t *h)
+{
+	worker_t *w = h->data;
+	uint64_t now = now_ms();
+	while (w->sq_head != NULL && w->sq_head->stale_at_ms <= now) {
+		dreq_t *d = w->sq_head;
+		sq_remove(d);
+		stale_answer(d, now);
+	}
+	sq_arm(w, now);
+}
+
 /* The request is settled: answer the client, free it. */
 static void complete(dreq_t *d)
 {
@@ -370,15 +507,25 @@ static void complete(dreq_t *d)
 	int len = odr_req_finish(d->r, w->obuf, MSG_MAX, d->tcp);
 	odr_req_info_t info;
 	odr_req_info(d->r, &info);
-	if (d->done)
+	w->olen = len > 0 ? (size_t)len : 0;
+	sq_remove(d);
+	if (d->answered) {
+		/* The client had a stale answer at its timer; this request
+		   only refreshed the cache (or tried to). */
+		add(&w->st->upstream, info.upstream);
+		add(&w->st->timeouts, info.timeouts);
+	} else if (d->done)
 		d->done(d->done_arg, d->r); /* internal: nobody to answer */
 	else if (len > 0)
 		(void)od_net_reply(d->p, w->obuf, (size_t)len);
 	else
 		od_net_drop(d->p);
-	if (!d->done) {
+	if (!d->done && !d->answered) {
 		count_info(w, &info);
 		count_answer(w, w->obuf, len, d->start_us);
+		if (w->srv->qlog)
+			qlog_answer(w, &d->client, d->tcp, w->obuf, len, &info,
+			            d->start_us);
 	}
 	if (od_log_get_level() >= OD_LOG_DEBUG) {
 		od_log_debug(d->done ? "internal query done" : "query done",
@@ -477,6 +624,19 @@ static const uint8_t *adapt(const dreq_t *d, const uint8_t *resp, size_t len)
 	return c;
 }
 
+/* An answer the first waiter took: its round trip, by class. */
+static void count_rtt(exch_t *ex)
+{
+	odd_wstats_t *st = ex->w->st;
+	uint64_t now = now_us();
+	uint64_t us = now > ex->sent_us ? now - ex->sent_us : 0;
+	unsigned b = 0;
+	while (b < ODD_RTT_BUCKETS - 1 && us > odd_rtt_bounds_us[b])
+		b++;
+	count(&st->rtt[ex->cls][b]);
+	add(&st->rtt_us[ex->cls], us);
+}
+
 /* The exchange ends with resp (NULL: timeout or network error). */
 static void deliver(exch_t *ex, const uint8_t *resp, size_t len)
 {
@@ -497,6 +657,8 @@ static void deliver(exch_t *ex, const uint8_t *resp, size_t len)
 		st0 = odr_req_consume(first->r, NULL, 0, from, now);
 		resp = NULL;
 	}
+	if (resp != NULL)
+		count_rtt(ex);
 	dreq_t *list = ex->waiters;
 	ex->waiters = NULL;
 	ex_close(ex);
@@ -521,8 +683,10 @@ static void deliver(exch_t *ex, const uint8_t *resp, size_t len)
 static void on_timeout(uv_timer_t *t)
 {
 	exch_t *ex = t->data;
-	if (!ex->closing)
-		deliver(ex, NULL, 0);
+	if (ex->closing)
+		return;
+	count(&ex->w->st->ex_timeouts[ex->cls]);
+	deliver(ex, NULL, 0);
 }
 
 static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -668,6 +832,15 @@ fail:
 	return rc;
 }
 
+/* The metrics class of a query for zone (NULL: unknown). */
+static uint8_t zone_class(const uint8_t *zone)
+{
+	if (zone == NULL)
+		return ODD_UCLS_OTHER;
+	int n = od_name_labels(zone);
+	return n == 0 ? ODD_UCLS_ROOT : n == 1 ? ODD_UCLS_TLD : ODD_UCLS_OTHER;
+}
+
 /*
  * Make d wait for the answer to snd: join an identical exchange in
  * flight, or start one. \return 0, or an error (nothing sent).
@@ -729,6 +902,8 @@ static int attach(dreq_t *d, const odr_send_t *snd)
 	memcpy(ex->msg + 2, snd->wire, snd->len);
 	ex->waiters = NULL;
 	ex->wtail = &ex->waiters;
+	ex->cls = zone_class(snd->zone);
+	ex->sent_us = now_us();
 	uint32_t timeout = snd->timeout_ms ? snd->timeout_ms
 	                                   : EX_TIMEOUT_DEFAULT_MS;
 	if (timeout > conf->time_per_query_ms)
@@ -750,6 +925,24 @@ static int attach(dreq_t *d, const odr_send_t *snd)
 static void start_deferred(dreq_t *d, const odr_send_t *snd)
 {
 	worker_t *w = d->w;
+	const odd_conf_t *conf = w->srv->conf;
+	/* Serve-stale: a client waits at most stale_client_ms before a
+	   stale answer (when there is one). Deadlines come in arrival
+	   order: append. */
+	if (d->p != NULL && d->done == NULL && conf->serve_stale &&
+	    conf->stale_client_ms > 0 && w->stale_timer_on) {
+		d->stale_at_ms = d->start_us / 1000 + conf->stale_client_ms;
+		d->sq_prev = w->sq_tail;
+		d->sq_next = NULL;
+		if (w->sq_tail)
+			w->sq_tail->sq_next = d;
+		else
+			w->sq_head = d;
+		w->sq_tail = d;
+		d->in_sq = true;
+		if (w->sq_head == d)
+			sq_arm(w, now_ms());
+	}
 	d->next = w->active;
 	if (w->active)
 		w->active->prev = d;
@@ -784,6 +977,9 @@ static int internal_query(void *ctx, const uint8_t *qname, uint16_t qtype,
 	int len = od_pkt_w_finish(&b);
 	if (len < 0)
 		return len;
+	/* A reload may have replaced the settings: each request copies
+	   the current ones (odr_req_new). */
+	w->env.conf = atomic_load(&w->srv->rconf);
 	odr_req_t *r = odr_req_new(&w->env);
 	if (r == NULL)
 		return OD_ENOMEM;
@@ -794,7 +990,8 @@ static int internal_query(void *ctx, const uint8_t *qname, uint16_t qtype,
 	if (st == ODR_PRODUCE)
 		st = odr_req_produce(r, now, &snd);
 	if (st != ODR_PRODUCE) {
-		(void)odr_req_finish(r, w->obuf, MSG_MAX, true);
+		int n = odr_req_finish(r, w->obuf, MSG_MAX, true);
+		w->olen = n > 0 ? (size_t)n : 0;
 		done(arg, r);
 		odr_req_free(r);
 		return 0;
@@ -820,6 +1017,49 @@ static void trust_tick(uv_timer_t *h)
 		odd_trust_tick(w->srv->trust, internal_query, w);
 }
 
+/* Prefill (odd_prefill_launch_fn) ------------------------------------ */
+
+/* A prefill resolution in flight: whom to tell (owned by it). */
+typedef struct pf_call {
+	worker_t *w;
+	odd_prefill_done_fn done;
+	void *arg;
+} pf_call_t;
+
+/* Its internal query is settled: complete() (or internal_query) has
+   just written the answer into obuf. */
+static void prefill_done(void *arg, const odr_req_t *r)
+{
+	pf_call_t *c = arg;
+	worker_t *w = c->w;
+	if (r == NULL)
+		c->done(c->arg, NULL, 0);
+	else
+		c->done(c->arg, w->obuf, w->olen);
+	free(c);
+}
+
+static int prefill_query(void *ctx, const uint8_t *qname, uint16_t qtype,
+                         odd_prefill_done_fn done, void *arg)
+{
+	worker_t *w = ctx;
+	pf_call_t *c = malloc(sizeof(*c));
+	if (c == NULL)
+		return OD_ENOMEM;
+	*c = (pf_call_t){ .w = w, .done = done, .arg = arg };
+	int rc = internal_query(w, qname, qtype, prefill_done, c);
+	if (rc < 0)
+		free(c);
+	return rc;
+}
+
+static void prefill_tick(uv_timer_t *h)
+{
+	worker_t *w = h->data;
+	if (!w->stopping)
+		odd_prefill_tick(w->srv->prefill, prefill_query, w, now_ms());
+}
+
 /* Net callbacks ------------------------------------------------------ */
 
 void *odd_worker_init(unsigned idx, void *ctx)
@@ -842,7 +1082,7 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		odd_worker_free(w, ctx);
 		goto fail;
 	}
-	w->env = (odr_env_t){ .conf = &srv->rconf,
+	w->env = (odr_env_t){ .conf = atomic_load(&srv->rconf),
 		              .hints = &srv->hints,
 		              .cache = srv->cache,
 		              .infra = srv->infra,
@@ -850,6 +1090,13 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		              .random = rng_next,
 		              .random_ctx = &w->rng };
 	w->tab_seed = rng_next(&w->rng);
+	/* Serve-stale client timer; started when a request waits. */
+	if (uv_timer_init(w->loop, &w->stale_timer) != 0) {
+		odd_worker_free(w, ctx);
+		goto fail;
+	}
+	w->stale_timer_on = true;
+	w->stale_timer.data = w;
 	if (srv->trust) {
 		/* Without its trust anchors a worker would answer
 		   unvalidated: it does not start then. */
@@ -873,6 +1120,18 @@ void *odd_worker_init(unsigned idx, void *ctx)
 				             NULL);
 		}
 	}
+	if (srv->prefill && idx == 0) {
+		if (uv_timer_init(w->loop, &w->prefill_timer) != 0) {
+			odd_worker_free(w, ctx);
+			goto fail;
+		}
+		w->prefill_timer_on = true;
+		w->prefill_timer.data = w;
+		/* First run at once: the whole list is due at start. */
+		if (uv_timer_start(&w->prefill_timer, prefill_tick, 0,
+		                   PREFILL_TICK_MS) != 0)
+			od_log_error("prefill cannot be scheduled", NULL);
+	}
 	return w;
 fail:
 	od_log_error("worker cannot start: its queries are dropped",
@@ -891,6 +1150,15 @@ void odd_worker_stop(void *wctx, void *ctx)
 		w->trust_timer_on = false;
 		uv_close((uv_handle_t *)&w->trust_timer, NULL);
 	}
+	if (w->prefill_timer_on) {
+		w->prefill_timer_on = false;
+		uv_close((uv_handle_t *)&w->prefill_timer, NULL);
+	}
+	if (w->stale_timer_on) {
+		w->stale_timer_on = false;
+		uv_close((uv_handle_t *)&w->stale_timer, NULL);
+	}
+	w->sq_head = w->sq_tail = NULL;
 	/* Exchanges first (they point at requests), then the requests:
 	   their clients get no answer, as from a resolver that went away. */
 	for (size_t i = 0; i < EX_BUCKETS; i++) {
@@ -946,12 +1214,17 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 	if (!odd_acl_allows(conf->acl, conf->nacl, q->peer)) {
 		len = error_answer(w, q, OD_RCODE_REFUSED, out, cap);
 		count_answer(w, out, len, start);
+		if (w->srv->qlog)
+			qlog_sync(w, q, out, len, NULL, start);
 		return len;
 	}
+	w->env.conf = atomic_load(&w->srv->rconf);
 	odr_req_t *r = odr_req_new(&w->env);
 	if (r == NULL) {
 		len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
 		count_answer(w, out, len, start);
+		if (w->srv->qlog)
+			qlog_sync(w, q, out, len, NULL, start);
 		return len;
 	}
 	uint64_t now = now_ms();
@@ -967,6 +1240,8 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 		odr_req_info(r, &info);
 		count_info(w, &info);
 		count_answer(w, out, len, start);
+		if (w->srv->qlog)
+			qlog_sync(w, q, out, len, &info, start);
 		odr_req_free(r);
 		return len > 0 ? len : 0;
 	}
@@ -981,9 +1256,13 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 		odr_req_free(r);
 		len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
 		count_answer(w, out, len, start);
+		if (w->srv->qlog)
+			qlog_sync(w, q, out, len, NULL, start);
 		return len;
 	}
 	*d = (dreq_t){ .w = w, .r = r, .p = p, .tcp = tcp, .start_us = start };
+	if (w->srv->qlog)
+		odd_qlog_addr(q->peer, &d->client);
 	start_deferred(d, &snd);
 	return OD_NET_DEFER;
 }

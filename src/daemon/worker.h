@@ -26,6 +26,20 @@
  * Limits: at most conf->outstanding deferred requests per worker; a
  * query beyond that gets SERVFAIL at once (cache hits are still served).
  *
+ * Serve-stale (RFC 8767): a deferred client request that is still
+ * running when its client has waited conf->stale_client_ms gets the
+ * engine's stale answer (odr_req_stale), if there is one; the request
+ * goes on, and its own outcome only refreshes the cache. One timer per
+ * worker serves a queue of the requests in arrival order (one timeout
+ * for all, so deadlines come in that order).
+ *
+ * Configuration: a reload (reload.h) may replace srv->conf and
+ * srv->rconf at any time. Each handler call loads conf once; each engine
+ * request copies the rconf current when it is created (odr_req_new), so
+ * it finishes with the settings it started with; deferred work loads
+ * conf again when it needs it. Replaced configurations stay valid until
+ * the daemon exits.
+ *
  * DNSSEC (srv->trust set): each worker has its own odr_env_t (its own
  * random source); the trust store (trust.h) knows every worker's env and
  * publishes each new trust snapshot into all of them, so a request reads
@@ -35,6 +49,15 @@
  * query) run like deferred client queries (same exchanges, same
  * coalescing) but have no client: their answer is discarded and the
  * store is told the outcome. They do not count against outstanding.
+ *
+ * Prefill (srv->prefill set): worker 0 runs odd_prefill_tick on its loop
+ * (every 250 ms) with internal queries of the same kind; their answer
+ * goes to the prefill scheduler, which reads its TTLs.
+ *
+ * Upstream exchanges are counted by class (odd_ucls_t: the zone whose
+ * servers were asked, from odr_send_t.zone): the round-trip time of each
+ * answered exchange and each exchange timeout, once per exchange however
+ * many requests share it.
  */
 #ifndef OD_DAEMON_WORKER_H
 #define OD_DAEMON_WORKER_H
@@ -43,6 +66,8 @@
 #include <stdint.h>
 
 #include "daemon/config.h"
+#include "daemon/prefill.h"
+#include "daemon/qlog.h"
 #include "daemon/trust.h"
 #include "net/net.h"
 #include "resolve/aggr.h"
@@ -56,6 +81,22 @@
 #define ODD_EDE_COUNT 33
 /*! Latency buckets: the bounds of odd_lat_bounds_us, then +Inf. */
 #define ODD_LAT_BUCKETS 14
+
+/*! Upstream round-trip buckets: the bounds of odd_rtt_bounds_us, then
+ *  +Inf. */
+#define ODD_RTT_BUCKETS 13
+
+/*! Class of an upstream exchange: the zone the query was sent for
+ *  (odr_send_t.zone). */
+typedef enum odd_ucls {
+	ODD_UCLS_ROOT = 0,  /*!< the root zone */
+	ODD_UCLS_TLD = 1,   /*!< a single-label zone */
+	ODD_UCLS_OTHER = 2, /*!< anything deeper (or unknown) */
+	ODD_UCLS_COUNT
+} odd_ucls_t;
+
+/*! Upper bounds of the upstream round-trip buckets, microseconds. */
+extern const uint32_t odd_rtt_bounds_us[ODD_RTT_BUCKETS - 1];
 
 /*! The query types counted one by one, index 0..ODD_QT_COUNT-2. */
 extern const uint16_t odd_qtypes[ODD_QT_COUNT - 1];
@@ -84,26 +125,46 @@ typedef struct odd_wstats {
 	                                   requests */
 	_Atomic uint64_t timeouts; /*!< of which timed out */
 	_Atomic uint64_t overload; /*!< SERVFAIL: outstanding reached */
+	_Atomic uint64_t limit[4]; /*!< client requests that ran into
+	                                an engine limit, by bit number of
+	                                ODR_LIMIT_* */
+	_Atomic uint64_t stale;    /*!< stale answers sent (RFC 8767) */
 	_Atomic uint64_t lat[ODD_LAT_BUCKETS]; /*!< answers sent, by
 	                                            latency bucket (not
 	                                            cumulative; the last:
 	                                            above every bound) */
 	_Atomic uint64_t lat_us; /*!< sum of those latencies, µs */
+	/* Upstream exchanges (client and internal queries; a coalesced
+	   exchange once), by odd_ucls_t of the zone queried. */
+	_Atomic uint64_t rtt[ODD_UCLS_COUNT][ODD_RTT_BUCKETS]; /*!< answered,
+	                                 by round-trip bucket (not
+	                                 cumulative; the last: above every
+	                                 bound) */
+	_Atomic uint64_t rtt_us[ODD_UCLS_COUNT]; /*!< sum of those RTTs, µs */
+	_Atomic uint64_t ex_timeouts[ODD_UCLS_COUNT]; /*!< no answer in time */
 } __attribute__((aligned(64))) odd_wstats_t;
 
+struct odd_reload;
+
 /*! What every worker shares (read-only while the workers run, except
- *  the caches, which lock themselves). */
+ *  the caches, which lock themselves, and conf and rconf, which a reload
+ *  replaces: load each pointer once per use, never free what it points
+ *  to, see reload.h). */
 typedef struct odd_server {
-	const odd_conf_t *conf;
-	odr_conf_t rconf;
+	_Atomic(const odd_conf_t *) conf;  /*!< the running configuration */
+	_Atomic(const odr_conf_t *) rconf; /*!< the engine settings of conf */
+	struct odd_reload *reload; /*!< NULL: no reload (not started yet) */
 	odr_hints_t hints;
 	odr_cache_t *cache;
 	odr_infra_t *infra;
 	odr_aggr_t *aggr;     /*!< NULL: RFC 8198 off */
 	odd_trust_t *trust;   /*!< NULL: validation off (dnssec: false) */
+	odd_qlog_t *qlog;     /*!< NULL: no query log (qlog.h) */
 	odd_wstats_t *wstats; /*!< owned: nwstats, one per worker index */
 	unsigned nwstats;     /*!< workers started (wstats[idx] of each) */
 	int64_t started;      /*!< wall clock of the start, seconds */
+	/*! NULL: no prefill list; worker 0 runs it (prefill.h). */
+	odd_prefill_t *prefill;
 } odd_server_t;
 
 /* od_net_conf_t callbacks; ctx is the odd_server_t. */

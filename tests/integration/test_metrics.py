@@ -455,6 +455,44 @@ def test_outstanding_limit_and_ede(validating):
         "onedot_answers_ede_total") == len(codes)
 
 
+LIMITED = "127.13.50.12"
+LIMITED_PORT = 9155
+
+
+@pytest.mark.parametrize("limits,hit", [
+    # the root never answers: the first exchange's wait is cut at the
+    # time limit, which ends the query
+    ("time-per-query: 300ms", "time-per-query"),
+    # a second server would be asked after the first timed out: the one
+    # upstream query allowed is spent
+    ("upstream-per-query: 1\n  time-per-query: 10s", "upstream-per-query"),
+])
+def test_engine_limit_hits(binary, blackhole, tmp_path, limits, hit):
+    hints = write(str(tmp_path / "hints"), SILENT_HINTS +
+                  "b.root-servers.test. 3600000 A 127.13.50.250\n"
+                  ".                    3600000 NS b.root-servers.test.\n")
+    conf = write(str(tmp_path / "onedot.yaml"),
+                 "metrics: %s@%d\nlimits:\n  %s\n"
+                 % (LIMITED, LIMITED_PORT, limits))
+    r = od.Onedot(binary, LIMITED, tmp_path, hints,
+                  ["--no-dnssec", "-c", conf, "--workers", "1"])
+    r.start()
+    try:
+        a = Scrape(LIMITED, LIMITED_PORT)
+        q = dns.message.make_query("limited.example.", "A")
+        resp = dns.query.udp(q, LIMITED, timeout=15)
+        assert resp.rcode() == dns.rcode.SERVFAIL
+        b = Scrape(LIMITED, LIMITED_PORT)
+        names = ("outstanding", "time-per-query", "upstream-per-query",
+                 "ns-per-delegation", "dnssec-work")
+        for name in names:
+            want = 1 if name == hit else 0
+            assert delta(a, b, "onedot_limit_hits_total",
+                         limit=name) == want, name
+    finally:
+        assert r.stop() == 0
+
+
 # Configuration errors ----------------------------------------------------
 
 @pytest.mark.parametrize("value", ["127.0.0.1", "nohost@9153",

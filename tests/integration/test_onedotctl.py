@@ -299,10 +299,10 @@ def test_not_running(tmp_path):
     p = run([ctl_path(), "--state-dir", str(tmp_path), "status"])
     assert p.returncode == 1
     assert p.stderr.startswith(
-        "onedotctl: onedot is not running: cannot connect to %s: "
+        "onedotctl: the daemon is not running: cannot connect to %s: "
         % os.path.join(str(tmp_path), "control.sock"))
     p = run([ctl_path(), "-s", str(tmp_path / "x.sock"), "--json", "stats"])
-    assert p.returncode == 1 and "onedot is not running" in p.stderr
+    assert p.returncode == 1 and "the daemon is not running" in p.stderr
 
 
 def test_usage(plain):
@@ -432,4 +432,4 @@ def test_no_state_dir_without_validation(binary, hier, tmp_path):
         assert r.stop() == 0
     assert not state.exists()
     p = run([ctl_path(), "--state-dir", str(state), "status"])
-    assert p.returncode == 1 and "onedot is not running" in p.stderr
+    assert p.returncode == 1 and "the daemon is not running" in p.stderr

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * onedotctl: the control command of onedot (docs/onedotctl.md). Sends one
- * request line over the daemon's control socket and prints the JSON
+ * onedotctl: the control command of onedot and onedot-auth
+ * (docs/onedotctl.md). Sends one request line over the daemon's control
+ * socket and prints the JSON
  * response: as it is with --json, else as indented "key: value" lines
  * (cache show: the records in zone file form).
  */
@@ -15,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "auth/config.h"
 #include "ctl/ctl.h"
 #include "daemon/config.h"
 
@@ -25,14 +27,20 @@ static const char usage_text[] =
         "usage: onedotctl [-s PATH | --state-dir DIR] [--json] COMMAND "
         "[ARG]...\n"
         "\n"
-        "  -s, --socket PATH   the daemon's control socket (default\n"
+        "Controls onedot (the resolver) or onedot-auth (the authoritative\n"
+        "server) through the daemon's control socket.\n"
+        "\n"
+        "  -s, --socket PATH   the daemon's control socket (default: "
+        "onedot's,\n"
         "                      " ODD_STATE_DIR_DEFAULT "/" ODD_CONTROL_FILE
+        "; onedot-auth's is\n"
+        "                      " ODA_STATE_DIR_DEFAULT "/" ODA_CONTROL_FILE
         ")\n"
         "  --state-dir DIR     the socket is DIR/" ODD_CONTROL_FILE "\n"
         "  --json              print the daemon's JSON response as it is\n"
         "  -h, --help          this text\n"
         "\n"
-        "commands:\n"
+        "commands of onedot:\n"
         "  status                        version, uptime, validation, "
         "trust anchors\n"
         "  stats                         query, cache and NSEC "
@@ -43,6 +51,22 @@ static const char usage_text[] =
         "  nta remove NAME\n"
         "  nta list\n"
         "  trust-anchors                 RFC 5011 state of every key\n"
+        "  reload                        read the configuration again "
+        "(as SIGHUP)\n"
+        "\n"
+        "commands of onedot-auth:\n"
+        "  status                        version, uptime, zones, "
+        "reloads\n"
+        "  stats                         query, transfer, NOTIFY and RRL "
+        "counters\n"
+        "  reload                        read every zone file again\n"
+        "  zone list                     zones with serial and load "
+        "result\n"
+        "  zone reload [NAME]            read NAME's file again (without "
+        "NAME: all)\n"
+        "  zone status NAME              serial, file, load result, "
+        "DNSSEC, journal,\n"
+        "                                transfers, NOTIFY\n"
         "\n"
         "exit: 0 done, 1 the daemon refused or cannot be reached, "
         "2 usage error\n";
@@ -335,7 +359,7 @@ static int transact(const char *path, const char *req, char **resp)
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		fprintf(stderr,
-		        "onedotctl: onedot is not running: cannot connect to "
+		        "onedotctl: the daemon is not running: cannot connect to "
 		        "%s: %s\n",
 		        path, strerror(errno));
 		if (fd >= 0)
