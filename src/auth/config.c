@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include "conf/listen.h"
 #include "conf/yconf.h"
 #include "lib/error.h"
 #include "lib/log.h"
+#include "lib/tsig.h"
 
 void od_auth_conf_init(od_auth_conf_t *c)
 {
@@ -37,6 +40,8 @@ static void zone_conf_free(od_auth_zone_conf_t *z)
 void od_auth_conf_free(od_auth_conf_t *c)
 {
 	free(c->listen);
+	free(c->state_dir);
+	free(c->control);
 	for (size_t i = 0; i < c->nzones; i++)
 		zone_conf_free(&c->zones[i]);
 	free(c->zones);
@@ -126,7 +131,11 @@ static int load_server(od_auth_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
 		                            "tcp-idle-timeout",
 		                            "tcp-max-connections",
 		                            "log-level",
+		                            "log-target",
 		                            "rrl",
+		                            "state-dir",
+		                            "control",
+		                            "metrics",
 		                            NULL };
 	od_ycn_t v;
 	uint64_t u;
@@ -164,6 +173,41 @@ static int load_server(od_auth_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
 			return od_yc_fail(
 			        yc, &v, "expected error, warn, info or debug");
 		c->log_level = (int)lvl;
+	}
+	if (od_yc_get(yc, m, "log-target", &v)) {
+		const char *s;
+		od_log_target_t t;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		if (od_log_target_parse(s, &t) < 0)
+			return od_yc_fail(yc, &v, "expected stderr or syslog");
+		c->log_target = (int)t;
+	}
+	const struct {
+		const char *key;
+		char **dst;
+	} paths[] = { { "state-dir", &c->state_dir },
+		      { "control", &c->control } };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *s;
+		char e[200];
+		if (!od_yc_get(yc, m, paths[i].key, &v))
+			continue;
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		int r = od_auth_conf_set_path(c, paths[i].dst, s, e, sizeof(e));
+		if (r == OD_ENOMEM)
+			return r;
+		if (r < 0)
+			return od_yc_fail(yc, &v, "%s", e);
+	}
+	if (od_yc_get(yc, m, "metrics", &v)) {
+		const char *s;
+		char e[200];
+		if (od_yc_str(yc, &v, &s) < 0)
+			return OD_EINVAL;
+		if (od_auth_conf_set_metrics(c, s, e, sizeof(e)) < 0)
+			return od_yc_fail(yc, &v, "%s", e);
 	}
 	if (od_yc_get(yc, m, "rrl", &v)) {
 		static const char *const rk[] = { "enable",      "rate",
@@ -235,6 +279,25 @@ static int load_zones(od_auth_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
 		    str_list(yc, &v, &zc->allow_transfer,
 		             &zc->nallow_transfer) < 0)
 			return OD_EINVAL;
+		/* keys come first in od_auth_conf_load: a reference to a key
+		   that does not exist names its line. */
+		for (size_t a = 0; a < zc->nallow_transfer; a++) {
+			const char *at = zc->allow_transfer[a];
+			const char *kn = strstr(at, " key ");
+			if (kn == NULL)
+				continue;
+			kn += 5;
+			while (*kn == ' ')
+				kn++;
+			bool found = false;
+			for (size_t j = 0; j < c->nkeys && !found; j++)
+				found = strcmp(c->keys[j].name, kn) == 0;
+			if (!found)
+				return od_yc_fail(yc, &v,
+				                  "'%s': no key named '%s' in "
+				                  "keys",
+				                  at, kn);
+		}
 	}
 	return 0;
 }
@@ -274,6 +337,19 @@ static int load_keys(od_auth_conf_t *c, od_yc_t *yc, const od_ycn_t *n)
 			if ((*dst[j] = strdup(s)) == NULL)
 				return OD_ENOMEM;
 		}
+		/* Checked here, so that a bad key names its line. */
+		od_tsig_key_t t;
+		char msg[200];
+		int r = od_tsig_key_set(&t, kc->name, kc->algorithm, kc->secret,
+		                        msg, sizeof(msg));
+		if (r < 0) {
+			const char *at = r == OD_ESYNTAX   ? "name"
+			                 : r == OD_ENOTSUP ? "algorithm"
+			                                   : "secret";
+			if (!od_yc_get(yc, &k, at, &v))
+				v = k;
+			return od_yc_fail(yc, &v, "%s", msg);
+		}
 	}
 	return 0;
 }
@@ -299,6 +375,57 @@ int od_auth_conf_load(od_auth_conf_t *c, const char *path, char *err,
 		snprintf(err, errlen, "%s", yc.err);
 	od_yc_free(&yc);
 	return r;
+}
+
+int od_auth_conf_set_metrics(od_auth_conf_t *c, const char *s, char *err,
+                             size_t errlen)
+{
+	od_listen_t l;
+	/* Port 0 stands for "none given": a port is required. */
+	if (strrchr(s, '@') == NULL || od_listen_parse(s, 0, &l) < 0) {
+		snprintf(err, errlen,
+		         "'%s': expected ADDR@PORT (an IPv4 or IPv6 address "
+		         "and a port)",
+		         s);
+		return OD_EINVAL;
+	}
+	const struct sockaddr *sa = (const struct sockaddr *)&l.addr;
+	uint16_t port = sa->sa_family == AF_INET
+	                        ? ((const struct sockaddr_in *)sa)->sin_port
+	                        : ((const struct sockaddr_in6 *)sa)->sin6_port;
+	if (port == 0) {
+		snprintf(err, errlen, "'%s': the port must be 1..65535", s);
+		return OD_EINVAL;
+	}
+	c->metrics = l;
+	c->metrics_on = true;
+	return 0;
+}
+
+int od_auth_conf_set_path(od_auth_conf_t *c, char **which, const char *s,
+                          char *err, size_t errlen)
+{
+	bool ctl = which == &c->control;
+	if (*s == '\0') {
+		snprintf(err, errlen, "expected a %s, not an empty string",
+		         ctl ? "socket path" : "directory");
+		return OD_EINVAL;
+	}
+	/* The default path (STATE_DIR/control.sock) is checked at start. */
+	if (ctl && strlen(s) > ODA_CONTROL_PATH_MAX) {
+		snprintf(err, errlen,
+		         "'%s': a socket path has at most %d octets", s,
+		         ODA_CONTROL_PATH_MAX);
+		return OD_EINVAL;
+	}
+	char *d = strdup(s);
+	if (d == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return OD_ENOMEM;
+	}
+	free(*which);
+	*which = d;
+	return 0;
 }
 
 int od_auth_conf_finish(od_auth_conf_t *c, char *err, size_t errlen)

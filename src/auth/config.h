@@ -15,6 +15,13 @@
 #include "lib/name.h"
 #include "net/net.h"
 
+/*! The state directory when none is configured. */
+#define ODA_STATE_DIR_DEFAULT "/var/lib/onedot-auth"
+/*! The control socket's file name in the state directory. */
+#define ODA_CONTROL_FILE "control.sock"
+/*! Longest control socket path (sun_path less the NUL). */
+#define ODA_CONTROL_PATH_MAX 107
+
 typedef struct od_auth_zone_conf {
 	uint8_t origin[OD_NAME_MAXLEN];
 	char *file;
@@ -42,6 +49,12 @@ typedef struct od_auth_conf {
 	unsigned rrl_slip;      /*!< every Nth limited answer is TC=1 (2) */
 	unsigned rrl_v4_prefix, rrl_v6_prefix; /*!< 24, 56 */
 	int log_level;                         /*!< od_log_level_t */
+	int log_target;                        /*!< od_log_target_t */
+	char *state_dir;     /*!< owned; NULL: ODA_STATE_DIR_DEFAULT */
+	char *control;       /*!< owned; control socket path, NULL:
+	                          STATE_DIR/control.sock */
+	bool metrics_on;     /*!< serve Prometheus metrics (false) */
+	od_listen_t metrics; /*!< where (when metrics_on) */
 	od_auth_zone_conf_t *zones;
 	size_t nzones;
 	od_auth_key_conf_t *keys;
@@ -68,6 +81,22 @@ int od_auth_conf_add_listen(od_auth_conf_t *c, const char *s);
  */
 int od_auth_conf_add_zone_arg(od_auth_conf_t *c, const char *arg, char *err,
                               size_t errlen);
+
+/*!
+ * Set the metrics listener from "ADDR@PORT" (the port is required) and
+ * turn metrics on. \return 0, or OD_EINVAL with a message in err.
+ */
+int od_auth_conf_set_metrics(od_auth_conf_t *c, const char *s, char *err,
+                             size_t errlen);
+
+/*!
+ * Set the state directory or the control socket path (a copy of s):
+ * which is &c->state_dir or &c->control.
+ * \return 0, or OD_EINVAL (empty, or a control path longer than 107
+ *         octets) with a message in err, OD_ENOMEM.
+ */
+int od_auth_conf_set_path(od_auth_conf_t *c, char **which, const char *s,
+                          char *err, size_t errlen);
 
 /*! Final checks (a zone given twice, no listener: 127.0.0.1@53). */
 int od_auth_conf_finish(od_auth_conf_t *c, char *err, size_t errlen);

@@ -23,6 +23,7 @@ struct od_authzone {
 	atomic_uint refs;
 	od_authzone_dnssec_t dnssec;
 	uint32_t serial;
+	size_t slot;       /* the owner's number for the zone */
 	uint32_t *nsecidx; /* owned: per node index, nearest node at or
 	                      before it with NSEC (UINT32_MAX: none) */
 	bool have_n3p;
@@ -177,6 +178,16 @@ od_authzone_dnssec_t od_authzone_dnssec(const od_authzone_t *az)
 uint32_t od_authzone_serial(const od_authzone_t *az)
 {
 	return az->serial;
+}
+
+void od_authzone_set_slot(od_authzone_t *az, size_t n)
+{
+	az->slot = n;
+}
+
+size_t od_authzone_slot(const od_authzone_t *az)
+{
+	return az->slot;
 }
 
 size_t od_authzone_lower_bound(const od_authzone_t *az, const uint8_t *name)

@@ -46,6 +46,14 @@ const od_zone_t *od_authzone_zone(const od_authzone_t *az);
 od_authzone_dnssec_t od_authzone_dnssec(const od_authzone_t *az);
 uint32_t od_authzone_serial(const od_authzone_t *az);
 
+/*!
+ * The owner's number for the zone (the daemon: its index in the
+ * configuration, for per-zone counters), 0 until set. Set it before the
+ * zone is published: it is read without a lock.
+ */
+void od_authzone_set_slot(od_authzone_t *az, size_t slot);
+size_t od_authzone_slot(const od_authzone_t *az);
+
 /*
  * Lookups the answer engine needs, all O(log n) in the zone size.
  */
