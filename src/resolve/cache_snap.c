@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/name.h"
 #include "lib/pkt.h"
 #include "lib/rdata.h"
@@ -630,99 +631,19 @@ out:
 
 /* Files --------------------------------------------------------------- */
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* The directory part of path ("." when it has none); malloc'ed. */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (slash == NULL)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
 int odr_snap_write(odr_cache_t *c, const char *path, uint64_t now, int64_t wall,
                    uint64_t context, odr_snap_counts_t *counts, char *err,
                    size_t errlen)
 {
 	uint8_t *buf = NULL;
 	size_t len = 0;
-	char *tmp = NULL, *dir = NULL;
 	int ret = odr_snap_encode(c, now, wall, context, &buf, &len, counts);
 	if (ret < 0) {
 		seterr(err, errlen, "cannot write %s: %s", path,
 		       od_strerror(ret));
 		return ret;
 	}
-	size_t plen = strlen(path);
-	tmp = malloc(plen + 8);
-	if (tmp == NULL) {
-		ret = OD_ENOMEM;
-		seterr(err, errlen, "cannot write %s: %s", path,
-		       od_strerror(ret));
-		goto out;
-	}
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".XXXXXX", 8);
-	/* mkstemp makes the file with mode 0600. */
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot create a file next to %s: %s", path,
-		       strerror(-ret));
-		goto out;
-	}
-	ret = write_all(fd, buf, len);
-	if (ret == 0 && fsync(fd) != 0)
-		ret = -errno;
-	if (close(fd) != 0 && ret == 0)
-		ret = -errno;
-	if (ret < 0) {
-		seterr(err, errlen, "cannot write %s: %s", tmp, strerror(-ret));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-		       strerror(-ret));
-		unlink(tmp);
-		goto out;
-	}
-	/* The rename is durable only once the directory is on disk. */
-	dir = dir_of(path);
-	if (dir == NULL) {
-		ret = OD_ENOMEM;
-		seterr(err, errlen, "cannot sync the directory of %s: %s", path,
-		       od_strerror(ret));
-		goto out;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot sync directory %s: %s", dir,
-		       strerror(-ret));
-	}
-	if (dfd >= 0)
-		close(dfd);
-out:
-	free(dir);
-	free(tmp);
+	ret = od_file_replace(path, NULL, buf, len, 0600, err, errlen);
 	free(buf);
 	return ret;
 }

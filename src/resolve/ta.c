@@ -16,6 +16,7 @@
 
 #include "lib/dnssec/key.h"
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/name.h"
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
@@ -611,21 +612,6 @@ int odr_ta_load_file(odr_ta_t *ta, const char *path, int64_t now, char *err,
 
 /* State file. */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static int format_state(const odr_ta_t *ta, char **text, size_t *len)
 {
 	FILE *f = open_memstream(text, len);
@@ -684,17 +670,6 @@ static char *tmp_path(const char *path)
 	return t;
 }
 
-/* Directory part of path ("." when none). */
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
 static int check_target(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
@@ -732,7 +707,7 @@ int odr_ta_save(const odr_ta_t *ta, const char *path, char *err, size_t errlen)
 	int ret = check_target(path, err, errlen);
 	if (ret < 0)
 		return ret;
-	char *text = NULL, *dir = NULL;
+	char *text = NULL;
 	size_t len = 0;
 	char *tmp = tmp_path(path);
 	if (!tmp)
@@ -743,46 +718,8 @@ int odr_ta_save(const odr_ta_t *ta, const char *path, char *err, size_t errlen)
 		       od_strerror(ret));
 		goto out;
 	}
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot create %s: %s", tmp,
-		       strerror(-ret));
-		goto out;
-	}
-	ret = write_all(fd, text, len);
-	if (ret == 0 && fsync(fd) != 0)
-		ret = -errno;
-	if (close(fd) != 0 && ret == 0)
-		ret = -errno;
-	if (ret < 0) {
-		seterr(err, errlen, "cannot write %s: %s", tmp, strerror(-ret));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot rename %s to %s: %s", tmp, path,
-		       strerror(-ret));
-		unlink(tmp);
-		goto out;
-	}
-	/* The rename is durable only once the directory is on disk. */
-	dir = dir_of(path);
-	if (!dir) {
-		ret = OD_ENOMEM;
-		goto out;
-	}
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot sync directory %s: %s", dir,
-		       strerror(-ret));
-	}
-	if (dfd >= 0)
-		close(dfd);
+	ret = od_file_replace(path, tmp, text, len, 0644, err, errlen);
 out:
-	free(dir);
 	free(text);
 	free(tmp);
 	return ret;
