@@ -381,22 +381,8 @@ int od_auth_conf_set_metrics(od_auth_conf_t *c, const char *s, char *err,
                              size_t errlen)
 {
 	od_listen_t l;
-	/* Port 0 stands for "none given": a port is required. */
-	if (strrchr(s, '@') == NULL || od_listen_parse(s, 0, &l) < 0) {
-		snprintf(err, errlen,
-		         "'%s': expected ADDR@PORT (an IPv4 or IPv6 address "
-		         "and a port)",
-		         s);
+	if (od_listen_parse_endpoint(s, &l, err, errlen) < 0)
 		return OD_EINVAL;
-	}
-	const struct sockaddr *sa = (const struct sockaddr *)&l.addr;
-	uint16_t port = sa->sa_family == AF_INET
-	                        ? ((const struct sockaddr_in *)sa)->sin_port
-	                        : ((const struct sockaddr_in6 *)sa)->sin6_port;
-	if (port == 0) {
-		snprintf(err, errlen, "'%s': the port must be 1..65535", s);
-		return OD_EINVAL;
-	}
 	c->metrics = l;
 	c->metrics_on = true;
 	return 0;

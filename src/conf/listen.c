@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "conf/listen.h"
 
+#include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "lib/error.h"
 
@@ -40,5 +43,30 @@ int od_yc_listen_list(od_yc_t *yc, const od_ycn_t *n, uint16_t port,
 		if (r < 0)
 			return r;
 	}
+	return 0;
+}
+
+int od_listen_parse_endpoint(const char *s, od_listen_t *out, char *err,
+                             size_t errlen)
+{
+	const char *at = strrchr(s, '@');
+	od_listen_t l;
+	/* Port 0 stands for "none given": a port is required. */
+	if (at == NULL || od_listen_parse(s, 0, &l) < 0) {
+		snprintf(err, errlen,
+		         "'%s': expected ADDR@PORT (an IPv4 or IPv6 address "
+		         "and a port)",
+		         s);
+		return OD_EINVAL;
+	}
+	const struct sockaddr *sa = (const struct sockaddr *)&l.addr;
+	uint16_t port = sa->sa_family == AF_INET
+	                        ? ((const struct sockaddr_in *)sa)->sin_port
+	                        : ((const struct sockaddr_in6 *)sa)->sin6_port;
+	if (port == 0) {
+		snprintf(err, errlen, "'%s': the port must be 1..65535", s);
+		return OD_EINVAL;
+	}
+	*out = l;
 	return 0;
 }

@@ -28,4 +28,13 @@ int od_listen_append(od_listen_t **arr, size_t *n, const char *s,
 int od_yc_listen_list(od_yc_t *yc, const od_ycn_t *n, uint16_t port,
                       od_listen_t **arr, size_t *cnt);
 
+/*!
+ * Parse "ADDR@PORT" with the port required (1..65535): a service
+ * address such as the metrics listener.
+ * \return 0, or OD_EINVAL with a message in err ("'x': expected
+ *         ADDR@PORT ..." or "'x': the port must be 1..65535").
+ */
+int od_listen_parse_endpoint(const char *s, od_listen_t *out, char *err,
+                             size_t errlen);
+
 #endif

@@ -561,7 +561,7 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 		char e[200];
 		if (od_yc_str(yc, &v, &s) < 0)
 			return OD_EINVAL;
-		if (odd_metrics_parse(s, &c->metrics, e, sizeof(e)) < 0)
+		if (od_listen_parse_endpoint(s, &c->metrics, e, sizeof(e)) < 0)
 			return od_yc_fail(yc, &v, "%s", e);
 		c->metrics_on = true;
 	}
@@ -685,30 +685,6 @@ int odd_conf_load(odd_conf_t *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", yc.err);
 	od_yc_free(&yc);
 	return r;
-}
-
-int odd_metrics_parse(const char *s, od_listen_t *out, char *err, size_t errlen)
-{
-	const char *at = strrchr(s, '@');
-	od_listen_t l;
-	/* Port 0 stands for "none given": a port is required. */
-	if (at == NULL || od_listen_parse(s, 0, &l) < 0) {
-		snprintf(err, errlen,
-		         "'%s': expected ADDR@PORT (an IPv4 or IPv6 address "
-		         "and a port)",
-		         s);
-		return OD_EINVAL;
-	}
-	const struct sockaddr *sa = (const struct sockaddr *)&l.addr;
-	uint16_t port = sa->sa_family == AF_INET
-	                        ? ((const struct sockaddr_in *)sa)->sin_port
-	                        : ((const struct sockaddr_in6 *)sa)->sin6_port;
-	if (port == 0) {
-		snprintf(err, errlen, "'%s': the port must be 1..65535", s);
-		return OD_EINVAL;
-	}
-	*out = l;
-	return 0;
 }
 
 int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen)

@@ -143,13 +143,6 @@ int odd_conf_add_nta(odd_conf_t *c, const odd_nta_conf_t *nta);
  */
 int odd_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
-/*!
- * Parse the metrics listener, "ADDR@PORT" (the port is required,
- * 1..65535). \return 0, or OD_EINVAL with a message in err.
- */
-int odd_metrics_parse(const char *s, od_listen_t *out, char *err,
-                      size_t errlen);
-
 /*! Final checks; no listener: 127.0.0.1@53. */
 int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen);
 

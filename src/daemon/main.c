@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/listen.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/metrics.h"
@@ -148,8 +149,8 @@ static int build_conf(void *ctx, odd_conf_t *c, char *err, size_t errlen)
 	    (a->state && (r = set_str(&c->state_dir, a->state)) < 0) ||
 	    (a->control && (r = set_str(&c->control, a->control)) < 0))
 		goto fail;
-	if (a->metrics &&
-	    (r = odd_metrics_parse(a->metrics, &c->metrics, err, errlen)) < 0)
+	if (a->metrics && (r = od_listen_parse_endpoint(a->metrics, &c->metrics,
+	                                                err, errlen)) < 0)
 		goto fail;
 	if (a->metrics)
 		c->metrics_on = true;
@@ -412,8 +413,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (metrics_s) {
-		if (odd_metrics_parse(metrics_s, &conf.metrics, err,
-		                      sizeof(err)) < 0) {
+		if (od_listen_parse_endpoint(metrics_s, &conf.metrics, err,
+		                             sizeof(err)) < 0) {
 			fprintf(stderr, "onedot: --metrics %s\n%s", err,
 			        usage_text);
 			ex = 2;
