@@ -228,15 +228,31 @@ static int cmd_stats(void *ctx, int argc, char **argv, od_sbuf_t *out,
 	               ",\"cache\":{\"entries\":%zu,\"bytes\":%zu,"
 	               "\"max_bytes\":%zu,\"hits\":%llu,\"misses\":%llu,"
 	               "\"neg_hits\":%llu,\"neg_misses\":%llu,"
-	               "\"inserts\":%llu,\"evictions\":%llu}",
+	               "\"inserts\":%llu,\"evictions\":%llu,"
+	               "\"stale_hits\":%llu}",
 	               cs.entries, cs.bytes, srv->conf->cache_size,
 	               (unsigned long long)cs.hits,
 	               (unsigned long long)cs.misses,
 	               (unsigned long long)cs.neg_hits,
 	               (unsigned long long)cs.neg_misses,
 	               (unsigned long long)cs.inserts,
-	               (unsigned long long)cs.evictions);
+	               (unsigned long long)cs.evictions,
+	               (unsigned long long)cs.stale_hits);
 	put_prefill(out, srv->prefill);
+	if (srv->qlog != NULL) {
+		odd_qlog_stats_t qs;
+		odd_qlog_stats(srv->qlog, &qs);
+		od_sbuf_printf(
+		        out,
+		        ",\"query_log\":{\"lines\":%llu,\"dropped\":%llu,"
+		        "\"errors\":%llu,\"rotations\":%llu}",
+		        (unsigned long long)qs.lines,
+		        (unsigned long long)qs.dropped,
+		        (unsigned long long)qs.errors,
+		        (unsigned long long)qs.rotations);
+	} else {
+		od_sbuf_puts(out, ",\"query_log\":null");
+	}
 	if (srv->aggr == NULL) {
 		od_sbuf_puts(out, ",\"aggressive_nsec\":null");
 		return 0;

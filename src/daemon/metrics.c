@@ -290,6 +290,9 @@ static void write_cache(odd_server_t *srv, od_sbuf_t *o)
 	               (unsigned long long)cs.misses,
 	               (unsigned long long)cs.neg_hits,
 	               (unsigned long long)cs.neg_misses);
+	one(o, "onedot_cache_stale_hits_total", "counter",
+	    "Cache lookups answered with expired data (serve-stale).",
+	    cs.stale_hits);
 	one(o, "onedot_cache_inserts_total", "counter",
 	    "Entries stored in the cache.", cs.inserts);
 	one(o, "onedot_cache_evictions_total", "counter",
@@ -303,6 +306,20 @@ static void write_cache(odd_server_t *srv, od_sbuf_t *o)
 	one(o, "onedot_cache_max_bytes", "gauge",
 	    "Configured cache size (cache-size), bytes.",
 	    srv->conf->cache_size);
+	if (srv->qlog != NULL) {
+		odd_qlog_stats_t qs;
+		odd_qlog_stats(srv->qlog, &qs);
+		one(o, "onedot_query_log_lines_total", "counter",
+		    "Lines written to the query log.", qs.lines);
+		one(o, "onedot_query_log_dropped_total", "counter",
+		    "Query log lines lost (a full ring or a failed write).",
+		    qs.dropped);
+		one(o, "onedot_query_log_errors_total", "counter",
+		    "Failed writes, opens and renames of the query log.",
+		    qs.errors);
+		one(o, "onedot_query_log_rotations_total", "counter",
+		    "Query log files rotated.", qs.rotations);
+	}
 	if (srv->aggr == NULL)
 		return;
 	odr_aggr_stats_t as;

@@ -14,6 +14,7 @@ clients 127.13.100.77, .78, .79, .80, .81 and .200 (refused); the
 hierarchy on 127.13.101.1 (root) and 127.13.101.2 (test.).
 """
 
+import json
 import os
 import re
 import select
@@ -30,6 +31,7 @@ import pytest
 
 import auth_peers as ap
 import onedot_daemon as od
+import test_onedotctl
 import test_resolver_daemon as trd
 from onedot_daemon import run, write
 
@@ -83,6 +85,15 @@ def lines_of(path):
     return out
 
 
+def stats(tmp_path):
+    """onedotctl stats --json of the daemon whose state directory
+    state_args(tmp_path) gave."""
+    sock = str(tmp_path / "state" / "control.sock")
+    p = run([test_onedotctl.ctl_path(), "-s", sock, "--json", "stats"])
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
 def wait_for(pred, what):
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
@@ -121,6 +132,12 @@ def test_query_log(binary, hier, tmp_path):
         assert m.rcode() == dns.rcode.REFUSED
         m = ask(r.addr, "txt.test.", "127.13.100.78", qtype="TXT")
         assert m.rcode() == dns.rcode.NOERROR
+        # the counters of the log (stats and metrics)
+        wait_for(lambda: "qname=txt.test." in open(qlog).read(),
+                 "the query log line of txt.test.")
+        ql = stats(tmp_path)["query_log"]
+        assert ql["lines"] >= 5, ql
+        assert ql["dropped"] == 0 and ql["errors"] == 0, ql
     finally:
         assert r.stop() == 0
     got = lines_of(qlog)
@@ -228,6 +245,7 @@ def test_no_query_log(binary, hier, tmp_path, monkeypatch):
                        tcp=tcp).rcode() == dns.rcode.NOERROR
             assert ask(r.addr, "nope%d.test." % tcp, "127.13.100.79",
                        tcp=tcp).rcode() == dns.rcode.NXDOMAIN
+        assert stats(tmp_path)["query_log"] is None
     finally:
         assert r.stop() == 0
     log = r.log()
