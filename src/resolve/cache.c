@@ -147,6 +147,11 @@ odr_cache_t *odr_cache_new(const odr_cache_conf_t *conf)
 	return c;
 }
 
+const odr_cache_conf_t *odr_cache_get_conf(const odr_cache_t *c)
+{
+	return &c->conf;
+}
+
 void odr_cache_free(odr_cache_t *c)
 {
 	if (c == NULL)

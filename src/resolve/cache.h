@@ -104,6 +104,9 @@ const char *odr_cache_conf_error(const odr_cache_conf_t *conf);
 /*! A new empty cache; conf NULL means all defaults. NULL when conf is
  *  unusable (see odr_cache_conf_error) or memory runs out. */
 odr_cache_t *odr_cache_new(const odr_cache_conf_t *conf);
+/*! The configuration of c, with the 0 defaults applied. */
+const odr_cache_conf_t *odr_cache_get_conf(const odr_cache_t *c);
+
 /*! Free the cache and every entry. No other call may be running. */
 void odr_cache_free(odr_cache_t *c);
 

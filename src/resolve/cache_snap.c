@@ -219,7 +219,8 @@ static void gb_name(struct gbuf *b, const uint8_t *name)
 
 struct enc {
 	struct gbuf b;
-	int64_t wall;
+	int64_t wall; /* of writing */
+	int64_t base; /* wall clock of the walk's now */
 	size_t entries, skipped;
 };
 
@@ -227,7 +228,7 @@ static void enc_head(struct enc *e, uint8_t kind, uint32_t ttl, odr_rank_t rank,
                      uint8_t sec, uint16_t ede)
 {
 	gb_u8(&e->b, kind);
-	gb_u64(&e->b, (uint64_t)e->wall + ttl);
+	gb_u64(&e->b, (uint64_t)(e->base + ttl));
 	gb_u8(&e->b, (uint8_t)rank);
 	gb_u8(&e->b, sec);
 	gb_u16(&e->b, ede);
@@ -292,9 +293,18 @@ int odr_snap_encode(odr_cache_t *c, uint64_t now, int64_t wall,
 	if (od_fails(c == NULL || out == NULL || len == NULL))
 		return OD_EINVAL;
 	struct enc e = { .wall = wall > 0 ? wall : 0 };
+	/* Entries that expired less than the stale window ago go in too
+	   (serve-stale after a restart): the walk runs as if it were that
+	   much earlier, and expiries are counted from then. */
+	uint64_t back = odr_cache_get_conf(c)->stale_window;
+	if (back > now)
+		back = now;
+	if ((uint64_t)e.wall < back)
+		back = (uint64_t)e.wall;
+	e.base = e.wall - (int64_t)back;
 	/* The header is filled in once the count is known. */
 	gb_reserve(&e.b, HDR_LEN);
-	int ret = e.b.err ? e.b.err : odr_cache_walk(c, enc_cb, &e, now);
+	int ret = e.b.err ? e.b.err : odr_cache_walk(c, enc_cb, &e, now - back);
 	if (ret == 0 && e.entries > UINT32_MAX)
 		ret = OD_ELIMIT;
 	if (ret == 0)
@@ -581,6 +591,19 @@ int odr_snap_decode(odr_cache_t *c, const uint8_t *buf, size_t len,
 		goto out;
 	}
 
+	/* Expired entries within the stale window are taken only into an
+	   empty cache (the start): put with their expiry in the past, they
+	   must not compete with fresh data. */
+	const odr_cache_conf_t *cc = odr_cache_get_conf(c);
+	uint64_t window = cc->stale_window;
+	/* The shortest TTL the cache stores. */
+	uint32_t floor = cc->ttl_min > 0 ? cc->ttl_min : 1;
+	if (window > 0) {
+		odr_cache_stats_t cs;
+		odr_cache_stats(c, &cs);
+		if (cs.entries > 0)
+			window = 0;
+	}
 	/* Then they are put, the oldest first: the dump lists each shard
 	   most recently used first, so the recency order survives. */
 	size_t loaded = 0, skipped = 0;
@@ -593,19 +616,30 @@ int odr_snap_decode(odr_cache_t *c, const uint8_t *buf, size_t len,
 			ret = OD_ENOMEM;
 			goto out;
 		}
-		if (e.expiry <= (uint64_t)(wall > 0 ? wall : 0)) {
+		uint64_t w = (uint64_t)(wall > 0 ? wall : 0);
+		uint64_t at = now; /* the put's clock */
+		uint32_t ttl;
+		if (e.expiry > w) {
+			uint64_t left = e.expiry - w;
+			ttl = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+		} else if (w - e.expiry < window &&
+		           now > w - e.expiry + floor) {
+			/* Stale: stored with the shortest TTL the cache takes,
+			   that long before its expiry, so it expired when it
+			   did and leaves the stale window on time. */
+			at = now - (w - e.expiry) - floor;
+			ttl = floor;
+		} else {
 			skipped++;
 			continue;
 		}
-		uint64_t left = e.expiry - (uint64_t)(wall > 0 ? wall : 0);
-		uint32_t ttl = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
 		int p;
 		if (e.kind == KIND_RRSET) {
 			e.set.ttl = ttl;
-			p = odr_cache_put(c, &e.set, now);
+			p = odr_cache_put(c, &e.set, at);
 		} else {
 			e.neg.ttl = ttl;
-			p = odr_cache_put_neg(c, e.qname, e.qtype, &e.neg, now);
+			p = odr_cache_put_neg(c, e.qname, e.qtype, &e.neg, at);
 		}
 		if (p == OD_ENOMEM) {
 			ret = p;

@@ -24,7 +24,13 @@
  *
  * Expiries are absolute wall-clock times, so an entry keeps the expiry
  * it had however long the resolver was down, and one that expired
- * meanwhile is not loaded.
+ * meanwhile is loaded only as stale data: with a stale window in the
+ * cache's configuration (serve-stale, RFC 8767), the dump also holds
+ * the entries that expired less than the window ago, and a load into
+ * an empty cache (the start) puts back every entry that expired less
+ * than the window ago as expired, for the stale lookups only; a load
+ * into a cache that holds anything skips them, so that they never
+ * compete with fresh data. Anything older is skipped.
  *
  * The context is a hash the writer gives of whatever makes the cached
  * data valid only in its setup (for the daemon: the root hints, the

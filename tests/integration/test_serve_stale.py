@@ -13,9 +13,9 @@ answers takes each address (queries time out, no ICMP error). Waits are
 bounded polls, never timing assertions.
 
 Addresses (port 53): onedot on 127.13.70.1 (serve-stale on), .2 (off),
-.3 (client timer 0), .4 (validating), .5 (long resolutions); the
-hierarchy of each on 127.13.7B.1 (root) and 127.13.7B.2 (test.), B = 1
-to 5.
+.3 (client timer 0), .4 (validating), .5 (long resolutions), .6
+(restarted with its cache snapshot); the hierarchy of each on
+127.13.7B.1 (root) and 127.13.7B.2 (test.), B = 1 to 6.
 """
 
 import json
@@ -303,6 +303,38 @@ def test_stale_answers_then_window_ends(binary, tmp_path):
         seen += n
         assert not is_stale(m)
         assert r.stats()["stale_answers"] == seen
+    finally:
+        status = r.stop()
+        h.stop()
+    assert status == 0
+
+
+def test_stale_data_survives_a_restart(binary, tmp_path):
+    """The cache snapshot keeps what expired less than the stale window
+    ago: restarted while its servers are down, the resolver still has
+    stale answers to give."""
+    h = Hierarchy(tmp_path, 76).start()
+    r = Resolver(binary, "127.13.70.6", tmp_path, h, conf(window="120s"))
+    try:
+        r.start()
+        assert addrs(ask(r.addr, "www.test.")) == ["192.0.2.1"]
+        nx = ask(r.addr, "nope.test.")
+        assert nx.rcode() == dns.rcode.NXDOMAIN
+        time.sleep(2.5)  # both have expired (TTL 2)
+        assert r.stop() == 0
+        assert "msg=\"cache snapshot written\"" in r.log(), r.log()
+        h.silence()
+        r.start()
+        log = r.log()
+        assert "msg=\"cache snapshot loaded\"" in log, log
+        m = ask(r.addr, "www.test.")
+        assert m.rcode() == dns.rcode.NOERROR, m.to_text()
+        assert is_stale(m) and edes(m) == [3]
+        assert addrs(m) == ["192.0.2.1"]
+        assert ttls(m) == [STALE_TTL]
+        m = ask(r.addr, "nope.test.")
+        assert m.rcode() == dns.rcode.NXDOMAIN and edes(m) == [19]
+        assert r.stats()["stale_answers"] == 2
     finally:
         status = r.stop()
         h.stop()

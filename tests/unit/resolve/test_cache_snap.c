@@ -354,6 +354,130 @@ static void test_expired_skipped(void **state)
 	free(buf);
 }
 
+static odr_cache_t *stale_cache(uint32_t window)
+{
+	odr_cache_conf_t conf = { .shards = 4, .stale_window = window };
+	odr_cache_t *c = odr_cache_new(&conf);
+	assert_non_null(c);
+	return c;
+}
+
+/* www.example. A 192.0.2.1, TTL 300, put at MONO0 into c. */
+static void put_www(odr_cache_t *c)
+{
+	static const uint8_t a1[4] = { 192, 0, 2, 1 };
+	uint8_t owner[OD_NAME_MAXLEN];
+	od_name_copy(owner, N("www.example."));
+	od_rr_t rr = { .owner = owner,
+		       .rdata = a1,
+		       .rdlen = 4,
+		       .type = OD_TYPE_A,
+		       .rclass = OD_CLASS_IN };
+	odr_rrset_t set = { .owner = owner,
+		            .type = OD_TYPE_A,
+		            .rclass = OD_CLASS_IN,
+		            .ttl = 300,
+		            .rank = ODR_RANK_ANSWER_AA,
+		            .count = 1,
+		            .rrs = &rr };
+	assert_int_equal(odr_cache_put(c, &set, MONO0), 0);
+}
+
+/* Serve-stale across a restart: expired entries within the stale window
+   are dumped and come back as stale data, into an empty cache only. */
+static void test_stale_kept(void **state)
+{
+	(void)state;
+	odr_cache_t *c = stale_cache(1000);
+	put_www(c);
+	/* Dumped 100 s after it expired (wall: WALL0 + 400). */
+	uint8_t *buf = NULL;
+	size_t len;
+	odr_snap_counts_t n;
+	assert_int_equal(odr_snap_encode(c, MONO0 + 400, WALL0 + 400, CTX, &buf,
+	                                 &len, &n),
+	                 0);
+	assert_int_equal(n.entries, 1);
+	odr_cache_free(c);
+
+	/* Loaded 50 s later by a process whose clock reads 5000. */
+	char err[256];
+	od_arena_t a;
+	od_arena_init(&a, 0);
+	odr_rrset_t s;
+	c = stale_cache(1000);
+	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 450, CTX,
+	                                 &n, err, sizeof(err)),
+	                 0);
+	assert_int_equal(n.entries, 1);
+	assert_int_equal(n.skipped, 0);
+	/* Not fresh data, but stale data. */
+	assert_int_equal(odr_cache_get(c, N("www.example."), OD_TYPE_A, 5000,
+	                               &a.mm, &s),
+	                 1);
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     5000, &a.mm, &s),
+	                 0);
+	assert_int_equal(s.ttl, 0);
+	assert_int_equal(s.count, 1);
+	/* It leaves the window when it would have: expired at WALL0 + 300,
+	   so until WALL0 + 1300, which is clock 5850 here. */
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     5849, &a.mm, &s),
+	                 0);
+	assert_int_equal(odr_cache_get_stale(c, N("www.example."), OD_TYPE_A,
+	                                     5851, &a.mm, &s),
+	                 1);
+	odr_cache_free(c);
+
+	/* Past the window at the load: skipped. */
+	c = stale_cache(1000);
+	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 1301, CTX,
+	                                 &n, err, sizeof(err)),
+	                 0);
+	assert_int_equal(n.entries, 0);
+	assert_int_equal(n.skipped, 1);
+	odr_cache_free(c);
+	/* No stale window in the loading cache: skipped. */
+	c = new_cache();
+	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 450, CTX,
+	                                 &n, err, sizeof(err)),
+	                 0);
+	assert_int_equal(n.skipped, 1);
+	assert_int_equal(entries(c), 0);
+	odr_cache_free(c);
+	/* A cache that holds something already (a load at run time): stale
+	   entries never compete with what it has. */
+	c = stale_cache(1000);
+	put_www(c);
+	size_t before = entries(c);
+	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 450, CTX,
+	                                 &n, err, sizeof(err)),
+	                 0);
+	assert_int_equal(n.entries, 0);
+	assert_int_equal(n.skipped, 1);
+	assert_int_equal(entries(c), before);
+	odr_cache_free(c);
+	/* A clock younger than the entry's age cannot place it: skipped. */
+	c = stale_cache(1000);
+	assert_int_equal(odr_snap_decode(c, buf, len, 100, WALL0 + 450, CTX, &n,
+	                                 err, sizeof(err)),
+	                 0);
+	assert_int_equal(n.skipped, 1);
+	odr_cache_free(c);
+	/* A dump past the window leaves it out. */
+	c = stale_cache(1000);
+	put_www(c);
+	free(buf);
+	assert_int_equal(odr_snap_encode(c, MONO0 + 1301, WALL0 + 1301, CTX,
+	                                 &buf, &len, &n),
+	                 0);
+	assert_int_equal(n.entries, 0);
+	odr_cache_free(c);
+	od_arena_deinit(&a);
+	free(buf);
+}
+
 static void test_truncated_refused(void **state)
 {
 	(void)state;
@@ -717,6 +841,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_expired_skipped),
+		cmocka_unit_test(test_stale_kept),
 		cmocka_unit_test(test_truncated_refused),
 		cmocka_unit_test(test_flipped_byte_refused),
 		cmocka_unit_test(test_wrong_version_refused),
