@@ -1253,11 +1253,27 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 		w->overload++;
 		count(&w->st->overload);
 		free(d);
+		/* Nothing can be asked for it now: stale data, when there
+		   is any, beats a SERVFAIL (RFC 8767). */
+		odr_req_info_t info = { .ede = -1 };
+		len = conf->serve_stale ? odr_req_stale(r, now, out, cap, tcp)
+		                        : 0;
 		odr_req_free(r);
-		len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+		if (len > 0) {
+			info.rcode = out[3] & 0x0f;
+			info.ede = info.rcode == OD_RCODE_NXDOMAIN
+			                   ? OD_EDE_STALE_NXDOMAIN
+			                   : OD_EDE_STALE;
+			info.stale = true;
+			count(&w->st->stale);
+			count(&w->st->ede[info.ede]);
+		} else {
+			len = error_answer(w, q, OD_RCODE_SERVFAIL, out, cap);
+		}
 		count_answer(w, out, len, start);
 		if (w->srv->qlog)
-			qlog_sync(w, q, out, len, NULL, start);
+			qlog_sync(w, q, out, len, info.stale ? &info : NULL,
+			          start);
 		return len;
 	}
 	*d = (dreq_t){ .w = w, .r = r, .p = p, .tcp = tcp, .start_us = start };

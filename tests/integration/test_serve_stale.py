@@ -14,8 +14,9 @@ bounded polls, never timing assertions.
 
 Addresses (port 53): onedot on 127.13.70.1 (serve-stale on), .2 (off),
 .3 (client timer 0), .4 (validating), .5 (long resolutions), .6
-(restarted with its cache snapshot); the hierarchy of each on
-127.13.7B.1 (root) and 127.13.7B.2 (test.), B = 1 to 6.
+(restarted with its cache snapshot), .7 (one outstanding query); the
+hierarchy of each on 127.13.7B.1 (root) and 127.13.7B.2 (test.), B = 1
+to 7.
 """
 
 import json
@@ -335,6 +336,40 @@ def test_stale_data_survives_a_restart(binary, tmp_path):
         m = ask(r.addr, "nope.test.")
         assert m.rcode() == dns.rcode.NXDOMAIN and edes(m) == [19]
         assert r.stats()["stale_answers"] == 2
+    finally:
+        status = r.stop()
+        h.stop()
+    assert status == 0
+
+
+def test_stale_when_overloaded(binary, tmp_path):
+    """A query refused for lack of an outstanding slot gets stale data
+    when there is some, not SERVFAIL (no client timer here: without
+    this, the answer would be SERVFAIL)."""
+    h = Hierarchy(tmp_path, 77).start()
+    text = conf(client="0ms", limit="5s") + "  outstanding-per-worker: 1\n"
+    r = Resolver(binary, "127.13.70.7", tmp_path, h, text)
+    r.argv += ["--workers", "1"]
+    try:
+        r.start()
+        assert addrs(ask(r.addr, "www.test.")) == ["192.0.2.1"]
+        time.sleep(2.5)  # expired (TTL 2)
+        h.silence()
+        # other.test. was never asked: it waits on the silent servers
+        # and holds the one slot
+        hold = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        hold.settimeout(15)
+        q = dns.message.make_query("other.test.", "A")
+        hold.sendto(q.to_wire(), (r.addr, 53))
+        time.sleep(0.3)
+        m = ask(r.addr, "www.test.")
+        assert m.rcode() == dns.rcode.NOERROR, m.to_text()
+        assert edes(m) == [3] and addrs(m) == ["192.0.2.1"]
+        assert ttls(m) == [STALE_TTL]
+        other = dns.message.from_wire(hold.recv(65535))
+        hold.close()
+        assert other.rcode() == dns.rcode.SERVFAIL
+        assert r.stats()["stale_answers"] == 1
     finally:
         status = r.stop()
         h.stop()
