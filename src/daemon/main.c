@@ -304,6 +304,33 @@ static void snap_save(odd_server_t *srv, const odd_conf_t *conf)
 	            n.bytes, (unsigned long long)(mono_ms() - t0));
 }
 
+/*
+ * --check-config: what opening the query log would find wrong (its
+ * directory missing or not writable, the file not writable), without
+ * creating anything.
+ */
+static bool qlog_writable(const char *file, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash = strrchr(file, '/');
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == file)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
+	if (access(dir, W_OK | X_OK) != 0) {
+		snprintf(err, errlen, "directory %.400s: %s", dir,
+		         strerror(errno));
+		return false;
+	}
+	if (access(file, F_OK) == 0 && access(file, W_OK) != 0) {
+		snprintf(err, errlen, "%.400s: %s", file, strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	odd_conf_t conf;
@@ -524,6 +551,11 @@ int main(int argc, char **argv)
 		odd_prefill_stats(srv.prefill, &ps);
 		od_log_info("prefill list", "file=%s names=%llu",
 		            conf.prefill.file, (unsigned long long)ps.names);
+	}
+	if (check_only && conf.qlog_file &&
+	    !qlog_writable(conf.qlog_file, err, sizeof(err))) {
+		fprintf(stderr, "onedot: query-log: %s\n", err);
+		goto out;
 	}
 	if (check_only) {
 		printf("onedot: configuration ok, %zu root server addresses, "

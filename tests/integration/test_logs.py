@@ -493,3 +493,8 @@ def test_query_log_dir_missing(binary, tmp_path):
     assert p.returncode == 1, p.stderr
     assert "cannot open '%s'" % (tmp_path / "no" / "q.log") in p.stderr
     assert "No such file or directory" in p.stderr
+    # --check-config finds it too, without starting
+    p = run([binary, "--no-dnssec", "-c", conf, "--check-config"])
+    assert p.returncode == 1, p.stdout
+    assert "query-log: directory %s: No such file or directory" % (
+        tmp_path / "no") in p.stderr, p.stderr
