@@ -1604,17 +1604,22 @@ int main(int argc, char **argv)
 	int r = start_ops(&s, &ctl, ctl_path, &metrics);
 	if (r == 0 && (r = od_net_start(&s.net, &nc, err, sizeof(err))) < 0)
 		od_log_error("startup failed", "error=\"%s\"", err);
+	if (r == 0) {
+		/* Still under the lock: a reload replaces what is read. */
+		for (size_t i = 0; i < s.conf.nlisten; i++) {
+			char a[80];
+			od_sockaddr_str(
+			        (struct sockaddr *)&s.conf.listen[i].addr, a,
+			        sizeof(a));
+			od_log_info("listening", "addr=%s transports=udp,tcp",
+			            a);
+		}
+		od_log_info("started", "zones=%zu workers=%u",
+		            od_authdb_count(db), s.nwstats);
+	}
 	pthread_mutex_unlock(&s.reload_lock);
 	if (r < 0)
 		goto out;
-	for (size_t i = 0; i < s.conf.nlisten; i++) {
-		char a[80];
-		od_sockaddr_str((struct sockaddr *)&s.conf.listen[i].addr, a,
-		                sizeof(a));
-		od_log_info("listening", "addr=%s transports=udp,tcp", a);
-	}
-	od_log_info("started", "zones=%zu workers=%u", od_authdb_count(db),
-	            s.nwstats);
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&set, &sig) != 0)

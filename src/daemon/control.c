@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/clock.h"
 #include "daemon/reload.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -97,9 +98,7 @@ static int arg_name(const char *s, uint8_t name[OD_NAME_MAXLEN], char *err,
 /* The cache's clock: monotonic seconds, as the workers give it. */
 static uint64_t now_s(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec;
+	return odd_mono_ms() / 1000;
 }
 
 static uint64_t rd(_Atomic uint64_t *c)
@@ -416,8 +415,10 @@ static int cache_file(odd_server_t *srv, bool load, const char *path,
 		/* As at start: twice the cache budget is more than a
 		   snapshot of it can hold. */
 		size_t max = srv->conf->cache_size * 2 + ((size_t)1 << 20);
+		/* The workers write to the cache meanwhile: no stale
+		   entries (they would compete with fresh data). */
 		r = odr_snap_read(srv->cache, path, max, now_s(),
-		                  (int64_t)time(NULL), odd_snap_context(srv),
+		                  (int64_t)time(NULL), odd_snap_context(srv), 0,
 		                  &n, err, errlen);
 	} else {
 		r = odr_snap_write(srv->cache, path, now_s(),

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "conf/listen.h"
+#include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
 #include "daemon/metrics.h"
@@ -183,9 +184,7 @@ fail:
 
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return odd_mono_ms();
 }
 
 /* STATE_DIR/cache.snapshot; false (with a warning) when too long. */
@@ -246,9 +245,11 @@ static bool snap_load(odd_server_t *srv, const odd_conf_t *conf)
 	/* The cache never holds more than its budget; the snapshot is
 	   smaller than what it holds. */
 	size_t max = conf->cache_size * 2 + ((size_t)1 << 20);
+	/* Before the workers: nothing else writes to the cache yet, so
+	   stale entries may come back too. */
 	int r = odr_snap_read(srv->cache, path, max, t0 / 1000,
-	                      (int64_t)time(NULL), odd_snap_context(srv), &n,
-	                      err, sizeof(err));
+	                      (int64_t)time(NULL), odd_snap_context(srv),
+	                      ODR_SNAP_STALE, &n, err, sizeof(err));
 	if (r == -ENOENT) {
 		char dir[4096];
 		snprintf(dir, sizeof(dir), "%s", path);
@@ -334,7 +335,8 @@ static bool qlog_writable(const char *file, char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	odd_conf_t conf;
-	odd_server_t srv = { 0 };
+	odd_server_t srv;
+	memset(&srv, 0, sizeof(srv));
 	odr_conf_t rconf0;
 	cli_t cli;
 	od_net_t *net = NULL;
@@ -682,7 +684,8 @@ int main(int argc, char **argv)
 		od_log_error("startup failed", "error=\"%s\"", err);
 		goto out;
 	}
-	odd_reload_set_net(srv.reload, net);
+	/* Before a reload may change the listeners (od_net_set_listen
+	   wants one controlling thread). */
 	for (size_t i = 0; i < conf.nlisten; i++) {
 		char a[80];
 		struct sockaddr_storage ss;
@@ -691,6 +694,7 @@ int main(int argc, char **argv)
 			snprintf(a, sizeof(a), "?");
 		od_log_info("listening", "addr=%s transports=udp,tcp", a);
 	}
+	odd_reload_set_net(srv.reload, net);
 	char cs[32];
 	size_str(conf.cache_size, cs, sizeof(cs));
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -722,7 +726,9 @@ int main(int argc, char **argv)
 	odd_metrics_stop(metrics);
 	metrics = NULL;
 	od_net_stop(net);
-	snap_save(&srv, &conf);
+	/* The settings in force now (a reload may have changed
+	   trust-anchor-read-only). */
+	snap_save(&srv, atomic_load(&srv.conf));
 	odd_qlog_close(srv.qlog); /* after the workers: their last lines */
 	srv.qlog = NULL;
 	od_log_info("stopped", NULL);

@@ -9,6 +9,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "daemon/clock.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/pkt.h"
@@ -320,9 +321,7 @@ struct odd_prefill {
 
 static uint64_t mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return odd_mono_ms();
 }
 
 /* xorshift64: jitter only, nothing to guess. */

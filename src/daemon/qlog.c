@@ -44,6 +44,11 @@ void odd_qlog_addr(const struct sockaddr *sa, odd_qlog_addr_t *out)
 			/* A /56 would keep the whole IPv4 address. */
 			out->family = AF_INET;
 			memcpy(out->a, b + 12, ODD_QLOG_V4_PREFIX / 8);
+		} else if (b[0] == 0x20 && b[1] == 0x02) {
+			/* 6to4 (2002:V4ADDR::/48, RFC 3056): a /56 would
+			   keep the whole IPv4 address; its /24 is kept. */
+			out->family = AF_INET6;
+			memcpy(out->a, b, 2 + ODD_QLOG_V4_PREFIX / 8);
 		} else {
 			out->family = AF_INET6;
 			memcpy(out->a, b, ODD_QLOG_V6_PREFIX / 8);
@@ -173,6 +178,8 @@ struct odd_qlog {
 	int fd;       /* -1 while none could be opened */
 	bool regular; /* a regular file: rotated */
 	bool failing; /* the last write or open failed (logged once) */
+	bool midline; /* the file ends in the middle of a line (a write
+	                 that failed part way) */
 	uint32_t rotate_s;
 	unsigned keep;
 	uint64_t opened_ms; /* monotonic */
@@ -255,6 +262,11 @@ static void write_all(odd_qlog_t *ql, struct iovec *iov, int n)
 	size_t total = 0;
 	for (int i = 0; i < n; i++)
 		total += iov[i].iov_len;
+	/* End the line a failed write cut, so that the next one does not
+	   run on from it. */
+	if (ql->midline && ql->fd >= 0 && total > 0 &&
+	    write(ql->fd, "\n", 1) == 1)
+		ql->midline = false;
 	while (n > 0) {
 		if (ql->fd < 0) {
 			size_t lost = 0;
@@ -277,18 +289,25 @@ static void write_all(odd_qlog_t *ql, struct iovec *iov, int n)
 			return;
 		}
 		size_t left = (size_t)w;
+		const char *last = NULL; /* the last octet written */
 		while (n > 0 && left >= iov[0].iov_len) {
 			bump(&ql->lines,
 			     count_lines(iov[0].iov_base, iov[0].iov_len));
+			if (iov[0].iov_len > 0)
+				last = (const char *)iov[0].iov_base +
+				       iov[0].iov_len - 1;
 			left -= iov[0].iov_len;
 			iov++;
 			n--;
 		}
 		if (n > 0 && left > 0) {
 			bump(&ql->lines, count_lines(iov[0].iov_base, left));
+			last = (const char *)iov[0].iov_base + left - 1;
 			iov[0].iov_base = (char *)iov[0].iov_base + left;
 			iov[0].iov_len -= left;
 		}
+		if (last != NULL)
+			ql->midline = *last != '\n';
 	}
 	if (total > 0 && ql->failing) {
 		ql->failing = false;
@@ -341,6 +360,7 @@ static int open_file(odd_qlog_t *ql)
 		return -e;
 	}
 	ql->fd = fd;
+	ql->midline = false;
 	ql->regular = S_ISREG(st.st_mode);
 	ql->opened_ms = mono_ms();
 	return 0;

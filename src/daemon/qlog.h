@@ -12,8 +12,9 @@
  * letter, digit, '-', '_' or '*' is written \DDD, so no value needs
  * quotes). The client address is truncated before
  * it is stored anywhere: IPv4 to its /24, IPv6 to its /56 (an
- * IPv4-mapped IPv6 address as IPv4, to its /24); the full address never
- * reaches the log.
+ * IPv4-mapped IPv6 address as IPv4, to its /24; a 6to4 address,
+ * 2002:V4ADDR::/48, to the /40 that holds the /24 of its IPv4 address);
+ * the full address never reaches the log.
  *
  * Threading: each worker formats its lines into a ring buffer of its own
  * (single producer: the worker, single consumer: the writer thread; no

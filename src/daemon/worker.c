@@ -11,6 +11,7 @@
 
 #include <uv.h>
 
+#include "daemon/clock.h"
 #include "daemon/trust.h"
 #include "lib/edns.h"
 #include "lib/error.h"
@@ -140,16 +141,12 @@ struct worker {
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return odd_mono_ms();
 }
 
 static uint64_t now_us(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	return odd_mono_us();
 }
 
 const uint16_t odd_qtypes[ODD_QT_COUNT - 1] = {
@@ -472,6 +469,9 @@ static void stale_answer(dreq_t *d, uint64_t now)
 		return; /* not sent, p still ours */
 	d->p = NULL;
 	d->answered = true;
+	if (rc < 0)
+		return; /* p is gone, nothing went out (a closed TCP
+		           connection, a full socket buffer) */
 	uint16_t ede = (w->obuf[3] & 0x0f) == OD_RCODE_NXDOMAIN
 	                       ? OD_EDE_STALE_NXDOMAIN
 	                       : OD_EDE_STALE;
@@ -1090,13 +1090,10 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		              .random = rng_next,
 		              .random_ctx = &w->rng };
 	w->tab_seed = rng_next(&w->rng);
-	/* Serve-stale client timer; started when a request waits. */
-	if (uv_timer_init(w->loop, &w->stale_timer) != 0) {
-		odd_worker_free(w, ctx);
-		goto fail;
-	}
-	w->stale_timer_on = true;
-	w->stale_timer.data = w;
+	/* What can fail comes before the first handle: once one is
+	   initialised, w must outlive its close (the loop runs on after a
+	   failed start), so no failure may free it. uv_timer_init does not
+	   fail. */
 	if (srv->trust) {
 		/* Without its trust anchors a worker would answer
 		   unvalidated: it does not start then. */
@@ -1105,11 +1102,14 @@ void *odd_worker_init(unsigned idx, void *ctx)
 			goto fail;
 		}
 		w->trust_attached = true;
+	}
+	/* Serve-stale client timer; started when a request waits. */
+	(void)uv_timer_init(w->loop, &w->stale_timer);
+	w->stale_timer_on = true;
+	w->stale_timer.data = w;
+	if (srv->trust) {
 		if (idx == 0) {
-			if (uv_timer_init(w->loop, &w->trust_timer) != 0) {
-				odd_worker_free(w, ctx);
-				goto fail;
-			}
+			(void)uv_timer_init(w->loop, &w->trust_timer);
 			w->trust_timer_on = true;
 			w->trust_timer.data = w;
 			/* First run at once: the refreshes due at start. */
@@ -1121,10 +1121,7 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		}
 	}
 	if (srv->prefill && idx == 0) {
-		if (uv_timer_init(w->loop, &w->prefill_timer) != 0) {
-			odd_worker_free(w, ctx);
-			goto fail;
-		}
+		(void)uv_timer_init(w->loop, &w->prefill_timer);
 		w->prefill_timer_on = true;
 		w->prefill_timer.data = w;
 		/* First run at once: the whole list is due at start. */

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/log.h"
 #include "net/internal.h"
 
 /* Upper bound on workers: a typo in a config must not spawn millions. */
@@ -259,12 +261,42 @@ static void wl_tcp_closed(uv_handle_t *h)
 	wl_maybe_free(l->lw);
 }
 
+/*
+ * A UDP socket kept open after its address was removed (deferred queries
+ * still answer from it) must take no new datagrams: bound and in its
+ * SO_REUSEPORT group, it would get a share of the queries to an address
+ * added back, or all of them next to a wildcard, and nobody reads it.
+ * Connected to its own address, it only accepts datagrams from there
+ * (none come); sending to clients with an explicit address still works.
+ */
+static void udp_mute(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		if (a->sin_addr.s_addr == htonl(INADDR_ANY))
+			a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		if (IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
+			a->sin6_addr = in6addr_loopback;
+	}
+	if (connect(fd, (struct sockaddr *)&ss, len) != 0)
+		od_log_warn("removed listener still takes queries",
+		            "error=\"%s\"", strerror(errno));
+}
+
 /* Stop serving lw (it may be freed before this returns). */
 static void wl_close(struct od_wlisten *lw)
 {
 	if (lw->closing)
 		return;
 	lw->closing = true;
+	if (lw->refs > 0)
+		udp_mute(lw->udp.fd);
 	if (lw->udp.poll_init) {
 		lw->handles++;
 		uv_close((uv_handle_t *)&lw->udp.poll, wl_udp_closed);

@@ -546,7 +546,8 @@ static int check_frame(const uint8_t *buf, size_t len, uint64_t context,
 
 int odr_snap_decode(odr_cache_t *c, const uint8_t *buf, size_t len,
                     uint64_t now, int64_t wall, uint64_t context,
-                    odr_snap_counts_t *counts, char *err, size_t errlen)
+                    unsigned flags, odr_snap_counts_t *counts, char *err,
+                    size_t errlen)
 {
 	seterr(err, errlen, "%s", "");
 	if (od_fails(c == NULL || (buf == NULL && len > 0)))
@@ -591,19 +592,12 @@ int odr_snap_decode(odr_cache_t *c, const uint8_t *buf, size_t len,
 		goto out;
 	}
 
-	/* Expired entries within the stale window are taken only into an
-	   empty cache (the start): put with their expiry in the past, they
-	   must not compete with fresh data. */
+	/* Expired entries within the stale window only when asked for
+	   (ODR_SNAP_STALE). */
 	const odr_cache_conf_t *cc = odr_cache_get_conf(c);
-	uint64_t window = cc->stale_window;
+	uint64_t window = (flags & ODR_SNAP_STALE) ? cc->stale_window : 0;
 	/* The shortest TTL the cache stores. */
 	uint32_t floor = cc->ttl_min > 0 ? cc->ttl_min : 1;
-	if (window > 0) {
-		odr_cache_stats_t cs;
-		odr_cache_stats(c, &cs);
-		if (cs.entries > 0)
-			window = 0;
-	}
 	/* Then they are put, the oldest first: the dump lists each shard
 	   most recently used first, so the recency order survives. */
 	size_t loaded = 0, skipped = 0;
@@ -683,7 +677,7 @@ int odr_snap_write(odr_cache_t *c, const char *path, uint64_t now, int64_t wall,
 }
 
 int odr_snap_read(odr_cache_t *c, const char *path, size_t max_len,
-                  uint64_t now, int64_t wall, uint64_t context,
+                  uint64_t now, int64_t wall, uint64_t context, unsigned flags,
                   odr_snap_counts_t *counts, char *err, size_t errlen)
 {
 	if (max_len == 0)
@@ -740,8 +734,8 @@ int odr_snap_read(odr_cache_t *c, const char *path, size_t max_len,
 		got += (size_t)n;
 	}
 	char why[256];
-	ret = odr_snap_decode(c, buf, got, now, wall, context, counts, why,
-	                      sizeof(why));
+	ret = odr_snap_decode(c, buf, got, now, wall, context, flags, counts,
+	                      why, sizeof(why));
 	if (ret < 0)
 		seterr(err, errlen, "%s: %s", path, why);
 out:

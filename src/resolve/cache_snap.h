@@ -26,11 +26,11 @@
  * it had however long the resolver was down, and one that expired
  * meanwhile is loaded only as stale data: with a stale window in the
  * cache's configuration (serve-stale, RFC 8767), the dump also holds
- * the entries that expired less than the window ago, and a load into
- * an empty cache (the start) puts back every entry that expired less
- * than the window ago as expired, for the stale lookups only; a load
- * into a cache that holds anything skips them, so that they never
- * compete with fresh data. Anything older is skipped.
+ * the entries that expired less than the window ago, and a load with
+ * ODR_SNAP_STALE (the daemon's start) puts back every entry that
+ * expired less than the window ago as expired, for the stale lookups
+ * only; other loads skip them, so that they never compete with fresh
+ * data. Anything older is skipped.
  *
  * The context is a hash the writer gives of whatever makes the cached
  * data valid only in its setup (for the daemon: the root hints, the
@@ -97,10 +97,19 @@ int odr_snap_encode(odr_cache_t *c, uint64_t now, int64_t wall,
                     uint64_t context, uint8_t **out, size_t *len,
                     odr_snap_counts_t *counts);
 
+/*! odr_snap_decode / odr_snap_read flag: take the entries that expired
+ *  less than the cache's stale window ago, as stale data. Only for a
+ *  cache nothing else writes to yet (the start): put with their expiry
+ *  in the past, they would compete with fresh data otherwise. */
+#define ODR_SNAP_STALE 1u
+
 /*!
  * Check a whole snapshot, then put its entries into c with their
  * remaining TTL (expiry - wall) at now (the cache's clock). Entries
- * expired at wall are skipped. Nothing is put when any check fails.
+ * expired at wall are skipped, except, with ODR_SNAP_STALE in flags and
+ * a stale window in c, those that expired less than the window ago:
+ * they are put as expired (stale) entries, the expiry unchanged.
+ * Nothing is put when any check fails.
  * \return 0 with counts filled (may be NULL); OD_EMALF (not a snapshot,
  *         truncated, checksum mismatch, or an entry that does not
  *         parse or check) or OD_ENOTSUP (another version, or not
@@ -109,7 +118,8 @@ int odr_snap_encode(odr_cache_t *c, uint64_t now, int64_t wall,
  */
 int odr_snap_decode(odr_cache_t *c, const uint8_t *buf, size_t len,
                     uint64_t now, int64_t wall, uint64_t context,
-                    odr_snap_counts_t *counts, char *err, size_t errlen);
+                    unsigned flags, odr_snap_counts_t *counts, char *err,
+                    size_t errlen);
 
 /*!
  * Write a snapshot of c to path atomically: a temporary file in the
@@ -131,7 +141,7 @@ int odr_snap_write(odr_cache_t *c, const char *path, uint64_t now, int64_t wall,
  *         naming the path in err.
  */
 int odr_snap_read(odr_cache_t *c, const char *path, size_t max_len,
-                  uint64_t now, int64_t wall, uint64_t context,
+                  uint64_t now, int64_t wall, uint64_t context, unsigned flags,
                   odr_snap_counts_t *counts, char *err, size_t errlen);
 
 #endif

@@ -65,6 +65,8 @@ static void test_truncation(void **state)
 	truncated(v6("::1"), "::");
 	/* IPv4-mapped: an IPv6 /56 would keep the whole IPv4 address. */
 	truncated(v6("::ffff:198.51.100.77"), "198.51.100.0");
+	/* 6to4: the embedded IPv4 address cut to its /24 as well. */
+	truncated(v6("2002:c000:0205:1234::1"), "2002:c000:200::");
 	odd_qlog_addr_t a;
 	char buf[64];
 	odd_qlog_addr(NULL, &a);

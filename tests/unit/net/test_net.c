@@ -1000,6 +1000,52 @@ static void test_set_listen(void **state)
 	od_net_stop(n);
 }
 
+/*
+ * An address removed while one of its queries is deferred, then added
+ * back (or covered by a wildcard): the old socket stays open for that
+ * query's answer, but must not take a share of the new queries (nobody
+ * reads it any more).
+ */
+static void test_removed_socket_takes_nothing(void **state)
+{
+	(void)state;
+	n_held = n_replied = 0;
+	bad_defer = 0;
+	char err[200], spec[64];
+	od_listen_t a0, l[2];
+	od_net_t *n = start("127.0.0.1@0", 1, 0, 0, &a0);
+	unsigned port = ntohs(((struct sockaddr_in *)&a0.addr)->sin_port);
+	int ufd = udp_client(&a0);
+	uint8_t q[QLEN], a[512];
+	make_query(q, 1, OP_DEFER);
+	assert_int_equal(send(ufd, q, QLEN, 0), QLEN);
+	udp_echo(&a0, 2);
+	assert_int_equal(n_held, 1);
+	/* removed (127.0.0.2 instead), then back on the same port */
+	assert_int_equal(od_listen_parse("127.0.0.2@0", 53, &l[0]), 0);
+	if (od_net_set_listen(n, l, 1, err, sizeof(err)) != 0)
+		fail_msg("set_listen: %s", err);
+	snprintf(spec, sizeof(spec), "127.0.0.1@%u", port);
+	assert_int_equal(od_listen_parse(spec, 53, &l[1]), 0);
+	if (od_net_set_listen(n, &l[1], 1, err, sizeof(err)) != 0)
+		fail_msg("set_listen: %s", err);
+	/* every query is answered, none lands on the old socket (each
+	   client has its own port, so the kernel's choice varies) */
+	for (uint16_t id = 100; id < 140; id++)
+		udp_echo(&a0, id);
+	/* the deferred query is still answered, from the old socket */
+	int tfd = tcp_client(&a0);
+	send_framed(tfd, 10, OP_RELEASE);
+	int alen = read_msg(tfd, a, sizeof(a));
+	check_answer(a, (size_t)(alen < 0 ? 0 : alen), 10, OP_RELEASE);
+	close(tfd);
+	ssize_t r = recv(ufd, a, sizeof(a), 0);
+	check_answer(a, (size_t)r, 1, OP_DEFER);
+	close(ufd);
+	assert_int_equal(bad_defer, 0);
+	od_net_stop(n);
+}
+
 /* Answers on fd (UDP datagrams or TCP messages) until count came; each
    must be the echo of one of ids[] with op ops[], each once. */
 static void expect_set(int fd, bool tcp, int count, const uint16_t *ids,
@@ -1301,6 +1347,7 @@ int main(void)
 		cmocka_unit_test(test_defer_tcp_flow),
 		cmocka_unit_test(test_defer_tcp_closed),
 		cmocka_unit_test(test_set_listen),
+		cmocka_unit_test(test_removed_socket_takes_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,7 +216,7 @@ static void test_roundtrip(void **state)
 	odr_cache_t *c = new_cache();
 	char err[256];
 	odr_snap_counts_t n;
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0 + 60, CTX, &n,
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0 + 60, CTX, 0, &n,
 	                                 err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 4);
@@ -320,8 +320,8 @@ static void test_expired_skipped(void **state)
 	odr_cache_t *c = new_cache();
 	odr_snap_counts_t n;
 	char err[256];
-	assert_int_equal(odr_snap_decode(c, buf, len, 7, WALL0 + 150, CTX, &n,
-	                                 err, sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 7, WALL0 + 150, CTX, 0,
+	                                 &n, err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 3);
 	assert_int_equal(n.skipped, 1);
@@ -339,8 +339,8 @@ static void test_expired_skipped(void **state)
 	odr_cache_free(c);
 
 	c = new_cache();
-	assert_int_equal(odr_snap_decode(c, buf, len, 7, WALL0 + 600, CTX, &n,
-	                                 err, sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 7, WALL0 + 600, CTX, 0,
+	                                 &n, err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 1);
 	assert_int_equal(n.skipped, 3);
@@ -407,7 +407,7 @@ static void test_stale_kept(void **state)
 	odr_rrset_t s;
 	c = stale_cache(1000);
 	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 450, CTX,
-	                                 &n, err, sizeof(err)),
+	                                 ODR_SNAP_STALE, &n, err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 1);
 	assert_int_equal(n.skipped, 0);
@@ -433,7 +433,7 @@ static void test_stale_kept(void **state)
 	/* Past the window at the load: skipped. */
 	c = stale_cache(1000);
 	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 1301, CTX,
-	                                 &n, err, sizeof(err)),
+	                                 ODR_SNAP_STALE, &n, err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 0);
 	assert_int_equal(n.skipped, 1);
@@ -441,17 +441,17 @@ static void test_stale_kept(void **state)
 	/* No stale window in the loading cache: skipped. */
 	c = new_cache();
 	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 450, CTX,
-	                                 &n, err, sizeof(err)),
+	                                 ODR_SNAP_STALE, &n, err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.skipped, 1);
 	assert_int_equal(entries(c), 0);
 	odr_cache_free(c);
-	/* A cache that holds something already (a load at run time): stale
-	   entries never compete with what it has. */
+	/* Without ODR_SNAP_STALE (a load at run time): stale entries never
+	   compete with what the cache has. */
 	c = stale_cache(1000);
 	put_www(c);
 	size_t before = entries(c);
-	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 450, CTX,
+	assert_int_equal(odr_snap_decode(c, buf, len, 5000, WALL0 + 450, CTX, 0,
 	                                 &n, err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 0);
@@ -460,8 +460,8 @@ static void test_stale_kept(void **state)
 	odr_cache_free(c);
 	/* A clock younger than the entry's age cannot place it: skipped. */
 	c = stale_cache(1000);
-	assert_int_equal(odr_snap_decode(c, buf, len, 100, WALL0 + 450, CTX, &n,
-	                                 err, sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 100, WALL0 + 450, CTX,
+	                                 ODR_SNAP_STALE, &n, err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.skipped, 1);
 	odr_cache_free(c);
@@ -490,7 +490,7 @@ static void test_truncated_refused(void **state)
 		uint8_t *p = malloc(cut > 0 ? cut : 1);
 		assert_non_null(p);
 		memcpy(p, buf, cut);
-		int r = odr_snap_decode(c, p, cut, 5, WALL0, CTX, NULL, err,
+		int r = odr_snap_decode(c, p, cut, 5, WALL0, CTX, 0, NULL, err,
 		                        sizeof(err));
 		assert_int_equal(r, OD_EMALF);
 		assert_true(err[0] != '\0');
@@ -501,7 +501,7 @@ static void test_truncated_refused(void **state)
 	uint8_t *p = malloc(len + 1);
 	memcpy(p, buf, len);
 	p[len] = 0;
-	assert_int_equal(odr_snap_decode(c, p, len + 1, 5, WALL0, CTX, NULL,
+	assert_int_equal(odr_snap_decode(c, p, len + 1, 5, WALL0, CTX, 0, NULL,
 	                                 err, sizeof(err)),
 	                 OD_EMALF);
 	assert_int_equal(entries(c), 0);
@@ -520,7 +520,7 @@ static void test_flipped_byte_refused(void **state)
 	for (size_t i = 0; i < len; i++) {
 		for (unsigned bit = 0; bit < 8; bit += 7) {
 			buf[i] ^= (uint8_t)(1u << bit);
-			int r = odr_snap_decode(c, buf, len, 5, WALL0, CTX,
+			int r = odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0,
 			                        NULL, err, sizeof(err));
 			assert_true(r == OD_EMALF || r == OD_ENOTSUP);
 			assert_int_equal(entries(c), 0);
@@ -528,8 +528,8 @@ static void test_flipped_byte_refused(void **state)
 		}
 	}
 	/* Unchanged, it loads. */
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 0);
 	assert_int_equal(entries(c), 4);
 	odr_cache_free(c);
@@ -559,21 +559,21 @@ static void test_wrong_version_refused(void **state)
 	char err[256];
 	buf[9] = ODR_SNAP_VERSION + 1;
 	reseal(buf, len);
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 OD_ENOTSUP);
 	assert_non_null(strstr(err, "version 2"));
 	assert_int_equal(entries(c), 0);
 	buf[9] = ODR_SNAP_VERSION;
 	buf[11] = 1; /* flags of a later format */
 	reseal(buf, len);
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 OD_ENOTSUP);
 	assert_int_equal(entries(c), 0);
 	buf[0] = 'X';
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 OD_EMALF);
 	assert_non_null(strstr(err, "not a cache snapshot"));
 	odr_cache_free(c);
@@ -588,8 +588,8 @@ static void test_other_context_refused(void **state)
 	uint8_t *buf = dumped(&len);
 	odr_cache_t *c = new_cache();
 	char err[256];
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX + 1, NULL,
-	                                 err, sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX + 1, 0,
+	                                 NULL, err, sizeof(err)),
 	                 OD_ENOTSUP);
 	assert_non_null(strstr(err, "another setup"));
 	assert_int_equal(entries(c), 0);
@@ -655,7 +655,7 @@ static void test_bad_entry_refused_whole(void **state)
 			buf[at + bad[k].off] = bad[k].v;
 			reseal(buf, len);
 			assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0,
-			                                 CTX, NULL, err,
+			                                 CTX, 0, NULL, err,
 			                                 sizeof(err)),
 			                 OD_EMALF);
 			assert_non_null(strstr(err, bad[k].why));
@@ -666,21 +666,21 @@ static void test_bad_entry_refused_whole(void **state)
 	memcpy(buf, orig, len);
 	buf[15]++;
 	reseal(buf, len);
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 OD_EMALF);
 	buf[15] -= 2;
 	reseal(buf, len);
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 OD_EMALF);
 	assert_int_equal(entries(c), 0);
 	/* An entry count in the billions is refused before anything is
 	   allocated for it. */
 	buf[12] = 0xff;
 	reseal(buf, len);
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 OD_EMALF);
 	/* An RDATA length reaching past its entry. */
 	memcpy(buf, orig, len);
@@ -691,8 +691,8 @@ static void test_bad_entry_refused_whole(void **state)
 	size_t rd = at + 13 + od_name_len(buf + at + 13) + 6;
 	buf[rd] = 0x40;
 	reseal(buf, len);
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, NULL, err,
-	                                 sizeof(err)),
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, NULL,
+	                                 err, sizeof(err)),
 	                 OD_EMALF);
 	assert_int_equal(entries(c), 0);
 	free(orig);
@@ -727,7 +727,7 @@ static void test_load_keeps_better(void **state)
 	assert_int_equal(odr_cache_put(c, &mset, 5), 0);
 	odr_snap_counts_t n;
 	char err[256];
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, &n, err,
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, &n, err,
 	                                 sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 3);
@@ -763,8 +763,8 @@ static void test_files(void **state)
 	odr_cache_free(c);
 
 	c = new_cache();
-	assert_int_equal(odr_snap_read(c, path, 0, 5, WALL0 + 60, CTX, &n, err,
-	                               sizeof(err)),
+	assert_int_equal(odr_snap_read(c, path, 0, 5, WALL0 + 60, CTX, 0, &n,
+	                               err, sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 4);
 	assert_int_equal(entries(c), 4);
@@ -772,24 +772,24 @@ static void test_files(void **state)
 
 	/* Over the size limit; missing; a directory. */
 	c = new_cache();
-	assert_int_equal(odr_snap_read(c, path, 64, 5, WALL0, CTX, &n, err,
+	assert_int_equal(odr_snap_read(c, path, 64, 5, WALL0, CTX, 0, &n, err,
 	                               sizeof(err)),
 	                 OD_ELIMIT);
 	assert_non_null(strstr(err, path));
 	char missing[160];
 	snprintf(missing, sizeof(missing), "%s/none", dir);
-	assert_int_equal(odr_snap_read(c, missing, 0, 5, WALL0, CTX, &n, err,
+	assert_int_equal(odr_snap_read(c, missing, 0, 5, WALL0, CTX, 0, &n, err,
 	                               sizeof(err)),
 	                 -ENOENT);
 	assert_non_null(strstr(err, missing));
-	assert_true(odr_snap_read(c, dir, 0, 5, WALL0, CTX, &n, err,
+	assert_true(odr_snap_read(c, dir, 0, 5, WALL0, CTX, 0, &n, err,
 	                          sizeof(err)) < 0);
 	assert_non_null(strstr(err, "not a regular file"));
 	/* A FIFO is refused at once, not waited on. */
 	char fifo[160];
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
-	assert_true(odr_snap_read(c, fifo, 0, 5, WALL0, CTX, &n, err,
+	assert_true(odr_snap_read(c, fifo, 0, 5, WALL0, CTX, 0, &n, err,
 	                          sizeof(err)) < 0);
 	assert_non_null(strstr(err, "not a regular file"));
 	unlink(fifo);
@@ -799,7 +799,7 @@ static void test_files(void **state)
 	fseek(f, 40, SEEK_SET);
 	fputc(0xee, f);
 	fclose(f);
-	assert_int_equal(odr_snap_read(c, path, 0, 5, WALL0, CTX, &n, err,
+	assert_int_equal(odr_snap_read(c, path, 0, 5, WALL0, CTX, 0, &n, err,
 	                               sizeof(err)),
 	                 OD_EMALF);
 	assert_non_null(strstr(err, path));
@@ -828,7 +828,7 @@ static void test_empty(void **state)
 	assert_int_equal(len, 48);
 	assert_int_equal(n.entries, 0);
 	char err[128];
-	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, &n, err,
+	assert_int_equal(odr_snap_decode(c, buf, len, 5, WALL0, CTX, 0, &n, err,
 	                                 sizeof(err)),
 	                 0);
 	assert_int_equal(n.entries, 0);
