@@ -544,22 +544,10 @@ static const od_ctl_cmd_t commands[] = {
 int oda_control_path(const od_auth_conf_t *conf, char *out, size_t cap,
                      char *err, size_t errlen)
 {
-	int n;
-	if (conf->control)
-		n = snprintf(out, cap, "%s", conf->control);
-	else
-		n = snprintf(out, cap, "%s/%s",
-		             conf->state_dir ? conf->state_dir
-		                             : ODA_STATE_DIR_DEFAULT,
-		             ODA_CONTROL_FILE);
-	if (n < 0 || (size_t)n >= cap || n > ODA_CONTROL_PATH_MAX) {
-		snprintf(err, errlen,
-		         "control socket path too long (over %d octets): "
-		         "choose one with --control",
-		         ODA_CONTROL_PATH_MAX);
-		return OD_ESPACE;
-	}
-	return 0;
+	return od_ctl_path(conf->control,
+	                   conf->state_dir ? conf->state_dir
+	                                   : ODA_STATE_DIR_DEFAULT,
+	                   out, cap, err, errlen);
 }
 
 int oda_control_start(od_ctl_t **out, oda_server_t *s, const char *path,

@@ -409,6 +409,21 @@ fail:
 	return r;
 }
 
+int od_ctl_path(const char *control, const char *state_dir, char *out,
+                size_t cap, char *err, size_t errlen)
+{
+	int n = control ? snprintf(out, cap, "%s", control)
+	                : snprintf(out, cap, "%s/%s", state_dir, OD_CTL_FILE);
+	if (n < 0 || (size_t)n >= cap || n > OD_CTL_PATH_MAX) {
+		snprintf(err, errlen,
+		         "control socket path too long (over %d octets): "
+		         "choose one with --control",
+		         OD_CTL_PATH_MAX);
+		return OD_ESPACE;
+	}
+	return 0;
+}
+
 void od_ctl_stop(od_ctl_t *c)
 {
 	if (c == NULL)

@@ -65,6 +65,20 @@ typedef struct od_ctl od_ctl_t;
 int od_ctl_start(od_ctl_t **out, const char *path, const od_ctl_cmd_t *cmds,
                  size_t n, void *ctx, char *err, size_t errlen);
 
+/*! The control socket's name in a daemon's state directory. */
+#define OD_CTL_FILE "control.sock"
+/*! Longest control socket path (sun_path less the NUL). */
+#define OD_CTL_PATH_MAX 107
+
+/*!
+ * A daemon's control socket path into out (cap octets): control when
+ * given (--control, the config key), else STATE_DIR/OD_CTL_FILE.
+ * \return 0, or OD_ESPACE when it is longer than OD_CTL_PATH_MAX (or
+ *         cap), with a message in err.
+ */
+int od_ctl_path(const char *control, const char *state_dir, char *out,
+                size_t cap, char *err, size_t errlen);
+
 /*! Stop serving (a request in progress finishes first), remove the
  *  socket, free everything; NULL is fine. */
 void od_ctl_stop(od_ctl_t *c);

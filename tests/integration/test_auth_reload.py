@@ -24,6 +24,7 @@ import pytest
 
 import auth_peers as ap
 from onedot_daemon import run, write
+from test_auth_ops import Auth, binary, tool  # noqa: F401 (a fixture)
 
 WAIT = 10.0  # seconds for a SIGHUP reload to show
 LOAD_SECONDS = 3.0
@@ -35,35 +36,6 @@ $TTL 3600
 ns1  A   127.0.0.1
 www  A   192.0.2.{serial}
 """
-
-
-def tool(name):
-    b = ap.build_dir()
-    path = os.path.join(b, "src", "tools", name, name)
-    if not os.access(path, os.X_OK):
-        pytest.fail("%s is not built (ONEDOT_BUILD_DIR=%r)" % (name, b))
-    return path
-
-
-@pytest.fixture(scope="module")
-def binary():
-    path = ap.onedot_auth_path()
-    if path is None:
-        pytest.fail("onedot-auth is not built (ONEDOT_BUILD_DIR=%r)"
-                    % ap.build_dir())
-    return path
-
-
-class Auth(ap.OnedotAuth):
-    """onedot-auth run with -c CONF (and extra arguments)."""
-
-    def __init__(self, binary, addr, zones, workdir, conf, extra=()):
-        self.conf = conf
-        self.extra = list(extra)
-        super().__init__(binary, addr, zones, workdir=str(workdir))
-
-    def argv(self):
-        return [self.binary, "-c", self.conf] + self.extra
 
 
 class Setup:
