@@ -32,6 +32,7 @@
 #include "auth/server.h"
 #include "auth/xfr.h"
 #include "auth/zonedb.h"
+#include "conf/listen.h"
 #include "lib/error.h"
 #include "lib/log.h"
 #include "lib/mm.h"
@@ -991,22 +992,6 @@ static bool next_journal(const uint8_t *origin, size_t slot,
 
 /* Configuration changes --------------------------------------------- */
 
-static bool listen_eq(const od_listen_t *a, const od_listen_t *b)
-{
-	return a->len == b->len && memcmp(&a->addr, &b->addr, a->len) == 0;
-}
-
-static bool listens_eq(const od_listen_t *a, size_t na, const od_listen_t *b,
-                       size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (!listen_eq(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
 static bool str_eq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
@@ -1019,7 +1004,7 @@ static bool zone_conf_eq(const od_auth_zone_conf_t *a,
 {
 	if (od_name_cmp(a->origin, b->origin) != 0 ||
 	    !str_eq(a->file, b->file) ||
-	    !listens_eq(a->notify, a->nnotify, b->notify, b->nnotify) ||
+	    !od_listens_eq(a->notify, a->nnotify, b->notify, b->nnotify) ||
 	    a->nallow_transfer != b->nallow_transfer)
 		return false;
 	for (size_t i = 0; i < a->nallow_transfer; i++)
@@ -1129,7 +1114,7 @@ static int keep_running(const od_auth_conf_t *run, od_auth_conf_t *nw,
 		r = r ? r : keep_str(&nw->control, run->control);
 	}
 	if (nw->metrics_on != run->metrics_on ||
-	    (run->metrics_on && !listen_eq(&nw->metrics, &run->metrics))) {
+	    (run->metrics_on && !od_listen_eq(&nw->metrics, &run->metrics))) {
 		keylist_add(restart, "server.metrics");
 		nw->metrics_on = run->metrics_on;
 		nw->metrics = run->metrics;
@@ -1144,7 +1129,7 @@ static int keep_running(const od_auth_conf_t *run, od_auth_conf_t *nw,
 static void changes(const od_auth_conf_t *run, const od_auth_conf_t *nw,
                     keylist_t *changed)
 {
-	if (!listens_eq(run->listen, run->nlisten, nw->listen, nw->nlisten))
+	if (!od_listens_eq(run->listen, run->nlisten, nw->listen, nw->nlisten))
 		keylist_add(changed, "server.listen");
 	if (run->udp_max != nw->udp_max)
 		keylist_add(changed, "server.udp-max-size");
@@ -1306,8 +1291,8 @@ static int reload_locked(oda_server_t *s, const uint8_t *zone, bool config,
 	             sizeof(e));
 	if (snap->db == NULL)
 		goto fail;
-	if (config && !listens_eq(s->conf.listen, s->conf.nlisten, nconf.listen,
-	                          nconf.nlisten)) {
+	if (config && !od_listens_eq(s->conf.listen, s->conf.nlisten,
+	                             nconf.listen, nconf.nlisten)) {
 		/* The last step that can fail, and the only one that
 		   changes something: all or nothing. */
 		int lr = od_net_set_listen(s->net, nconf.listen, nconf.nlisten,

@@ -70,3 +70,19 @@ int od_listen_parse_endpoint(const char *s, od_listen_t *out, char *err,
 	*out = l;
 	return 0;
 }
+
+bool od_listen_eq(const od_listen_t *a, const od_listen_t *b)
+{
+	return a->len == b->len && memcmp(&a->addr, &b->addr, a->len) == 0;
+}
+
+bool od_listens_eq(const od_listen_t *a, size_t na, const od_listen_t *b,
+                   size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!od_listen_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}

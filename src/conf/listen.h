@@ -6,6 +6,7 @@
 #ifndef OD_CONF_LISTEN_H
 #define OD_CONF_LISTEN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,13 @@ int od_listen_append(od_listen_t **arr, size_t *n, const char *s,
  */
 int od_yc_listen_list(od_yc_t *yc, const od_ycn_t *n, uint16_t port,
                       od_listen_t **arr, size_t *cnt);
+
+/*! True when a and b are the same address and port. */
+bool od_listen_eq(const od_listen_t *a, const od_listen_t *b);
+
+/*! True when the lists are the same addresses in the same order. */
+bool od_listens_eq(const od_listen_t *a, size_t na, const od_listen_t *b,
+                   size_t nb);
 
 /*!
  * Parse "ADDR@PORT" with the port required (1..65535): a service

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/listen.h"
 #include "ctl/ctl.h"
 #include "lib/error.h"
 #include "lib/log.h"
@@ -100,22 +101,6 @@ static bool str_eq(const char *a, const char *b)
 	return strcmp(a, b) == 0;
 }
 
-static bool listen_eq(const od_listen_t *a, const od_listen_t *b)
-{
-	return a->len == b->len && memcmp(&a->addr, &b->addr, a->len) == 0;
-}
-
-static bool listens_eq(const od_listen_t *a, size_t na, const od_listen_t *b,
-                       size_t nb)
-{
-	if (na != nb)
-		return false;
-	for (size_t i = 0; i < na; i++)
-		if (!listen_eq(&a[i], &b[i]))
-			return false;
-	return true;
-}
-
 static bool acl_eq(const odd_conf_t *a, const odd_conf_t *b)
 {
 	if (a->nacl != b->nacl)
@@ -196,7 +181,7 @@ static int keep_restart(const odd_conf_t *run, odd_conf_t *nw, keys_t *rs)
 		np->refresh = rp->refresh;
 	}
 	if (run->metrics_on != nw->metrics_on ||
-	    (run->metrics_on && !listen_eq(&run->metrics, &nw->metrics))) {
+	    (run->metrics_on && !od_listen_eq(&run->metrics, &nw->metrics))) {
 		key_add(rs, "metrics");
 		nw->metrics_on = run->metrics_on;
 		nw->metrics = run->metrics;
@@ -224,7 +209,7 @@ static int keep_restart(const odd_conf_t *run, odd_conf_t *nw, keys_t *rs)
 static void changed_keys(const odd_conf_t *a, const odd_conf_t *b, keys_t *ch)
 {
 	CHANGED("listen",
-	        !listens_eq(a->listen, a->nlisten, b->listen, b->nlisten));
+	        !od_listens_eq(a->listen, a->nlisten, b->listen, b->nlisten));
 	CHANGED("access-control", !acl_eq(a, b));
 	CHANGED("limits.upstream-per-query",
 	        a->upstream_per_query != b->upstream_per_query);
@@ -279,7 +264,7 @@ static void log_listeners(const odd_conf_t *a, const odd_conf_t *b,
 	for (size_t i = 0; i < b->nlisten; i++) {
 		size_t j = 0;
 		while (j < a->nlisten &&
-		       !listen_eq(&a->listen[j], &b->listen[i]))
+		       !od_listen_eq(&a->listen[j], &b->listen[i]))
 			j++;
 		if (j < a->nlisten)
 			continue;
@@ -293,7 +278,7 @@ static void log_listeners(const odd_conf_t *a, const odd_conf_t *b,
 	for (size_t j = 0; j < a->nlisten; j++) {
 		size_t i = 0;
 		while (i < b->nlisten &&
-		       !listen_eq(&a->listen[j], &b->listen[i]))
+		       !od_listen_eq(&a->listen[j], &b->listen[i]))
 			i++;
 		if (i < b->nlisten)
 			continue;
@@ -354,8 +339,8 @@ int odd_reload_run(odd_reload_t *rl, od_sbuf_t *out, char *err, size_t errlen)
 
 	/* Checked: from here on it is applied. The listeners first: the
 	   only step that can fail for an outside reason, all or nothing. */
-	if (!listens_eq(run->listen, run->nlisten, g->conf.listen,
-	                g->conf.nlisten)) {
+	if (!od_listens_eq(run->listen, run->nlisten, g->conf.listen,
+	                   g->conf.nlisten)) {
 		r = od_net_set_listen(rl->net, g->conf.listen, g->conf.nlisten,
 		                      e, sizeof(e));
 		if (r < 0) {
