@@ -464,23 +464,22 @@ static void stale_answer(dreq_t *d, uint64_t now)
 	int len = odr_req_stale(d->r, now, w->obuf, MSG_MAX, d->tcp);
 	if (len <= 0 || d->p == NULL)
 		return;
-	int rc = od_net_reply(d->p, w->obuf, (size_t)len);
-	if (rc == OD_EINVAL)
-		return; /* not sent, p still ours */
-	d->p = NULL;
-	d->answered = true;
-	if (rc < 0)
-		return; /* p is gone, nothing went out (a closed TCP
-		           connection, a full socket buffer) */
 	uint16_t ede = (w->obuf[3] & 0x0f) == OD_RCODE_NXDOMAIN
 	                       ? OD_EDE_STALE_NXDOMAIN
 	                       : OD_EDE_STALE;
 	odr_req_info_t info = { .rcode = w->obuf[3] & 0x0f,
 		                .ede = ede,
 		                .stale = true };
+	/* Counted before it leaves, as complete() does. */
 	count(&w->st->stale);
 	count(&w->st->ede[ede]);
 	count_answer(w, w->obuf, len, d->start_us);
+	if (od_net_reply(d->p, w->obuf, (size_t)len) == OD_EINVAL) {
+		/* Not this worker's: cannot be (p stays with the request). */
+		return;
+	}
+	d->p = NULL;
+	d->answered = true;
 	if (w->srv->qlog)
 		qlog_answer(w, &d->client, d->tcp, w->obuf, len, &info,
 		            d->start_us);
@@ -509,6 +508,12 @@ static void complete(dreq_t *d)
 	odr_req_info(d->r, &info);
 	w->olen = len > 0 ? (size_t)len : 0;
 	sq_remove(d);
+	/* Counted before the answer leaves: a client that reads the
+	   metrics once it has its answer sees it counted. */
+	if (!d->done && !d->answered) {
+		count_info(w, &info);
+		count_answer(w, w->obuf, len, d->start_us);
+	}
 	if (d->answered) {
 		/* The client had a stale answer at its timer; this request
 		   only refreshed the cache (or tried to). */
@@ -520,13 +525,9 @@ static void complete(dreq_t *d)
 		(void)od_net_reply(d->p, w->obuf, (size_t)len);
 	else
 		od_net_drop(d->p);
-	if (!d->done && !d->answered) {
-		count_info(w, &info);
-		count_answer(w, w->obuf, len, d->start_us);
-		if (w->srv->qlog)
-			qlog_answer(w, &d->client, d->tcp, w->obuf, len, &info,
-			            d->start_us);
-	}
+	if (!d->done && !d->answered && w->srv->qlog)
+		qlog_answer(w, &d->client, d->tcp, w->obuf, len, &info,
+		            d->start_us);
 	if (od_log_get_level() >= OD_LOG_DEBUG) {
 		od_log_debug(d->done ? "internal query done" : "query done",
 		             "rcode=%u upstream=%u timeouts=%u fail=\"%s\"",

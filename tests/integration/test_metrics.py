@@ -463,13 +463,14 @@ LIMITED_PORT = 9155
     # the root never answers: the first exchange's wait is cut at the
     # time limit, which ends the query
     ("time-per-query: 300ms", "time-per-query"),
-    # a second server would be asked after the first timed out: the one
-    # upstream query allowed is spent
+    # a second root server (another address, where nothing listens)
+    # would be asked after the first failed: the one upstream query
+    # allowed is spent
     ("upstream-per-query: 1\n  time-per-query: 10s", "upstream-per-query"),
 ])
 def test_engine_limit_hits(binary, blackhole, tmp_path, limits, hit):
     hints = write(str(tmp_path / "hints"), SILENT_HINTS +
-                  "b.root-servers.test. 3600000 A 127.13.50.250\n"
+                  "b.root-servers.test. 3600000 A 127.13.50.251\n"
                   ".                    3600000 NS b.root-servers.test.\n")
     conf = write(str(tmp_path / "onedot.yaml"),
                  "metrics: %s@%d\nlimits:\n  %s\n"
