@@ -153,8 +153,11 @@ static int cmd_stats(void *ctx, int argc, char **argv, od_sbuf_t *out,
 	pthread_mutex_lock(&s->reload_lock);
 	sum_workers(s, &t);
 	uint64_t xfr[ODA_XFR_KINDS] = { 0 }, nok = 0, nfail = 0;
-	for (size_t i = 0; i < s->conf.nzones; i++) {
-		oda_zstate_t *zs = s->zstate[i];
+	/* Zones removed by a reload count too: totals never go down. */
+	for (size_t i = 0; i < s->conf.nzones + s->nretired; i++) {
+		oda_zstate_t *zs = i < s->conf.nzones
+		                           ? s->zstate[i]
+		                           : s->retired[i - s->conf.nzones];
 		for (int k = 0; k < ODA_XFR_KINDS; k++)
 			xfr[k] += oda_rd(&zs->xfr[k]);
 		nok += oda_rd(&zs->notify_ok);

@@ -226,6 +226,21 @@ def test_allow_transfer_change(mk):
     assert axfr_rcode(s.addr, "a.test.") == dns.rcode.REFUSED
 
 
+def test_totals_keep_removed_zones(mk):
+    """stats' transfer totals count a zone removed by a reload: they
+    never go down."""
+    s = mk("127.5.210.9")
+    s.write_conf([("a.test.", "a", None), ("b.test.", "b", ["127.0.0.0/8"])])
+    s.start()
+    assert axfr_rcode(s.addr, "b.test.") == dns.rcode.NOERROR
+    before = json.loads(s.ctl("stats").stdout)["transfers_out"]
+    assert before["axfr"] == 1, before
+    s.write_conf([("a.test.", "a", None)])
+    assert s.reload_ok()["zones_removed"] == ["b.test."]
+    after = json.loads(s.ctl("stats").stdout)["transfers_out"]
+    assert after == before, (before, after)
+
+
 # listeners --------------------------------------------------------------
 
 def test_listener_added_and_removed(mk):
