@@ -459,19 +459,25 @@ LIMITED = "127.13.50.12"
 LIMITED_PORT = 9155
 
 
-@pytest.mark.parametrize("limits,hit", [
-    # the root never answers: the first exchange's wait is cut at the
-    # time limit, which ends the query
-    ("time-per-query: 300ms", "time-per-query"),
-    # a second root server (another address, where nothing listens)
-    # would be asked after the first failed: the one upstream query
-    # allowed is spent
-    ("upstream-per-query: 1\n  time-per-query: 10s", "upstream-per-query"),
+@pytest.mark.parametrize("limits,hit,second", [
+    # both root servers are silent (the second one's address is held by
+    # a socket that reads nothing): waiting on them runs into the time
+    # limit, never into the end of the server list
+    ("time-per-query: 300ms", "time-per-query", "127.13.50.252"),
+    # the second root server's address has nothing (an ICMP error at
+    # once): whichever is asked first, the one upstream query allowed is
+    # spent before the other can be
+    ("upstream-per-query: 1\n  time-per-query: 10s", "upstream-per-query",
+     "127.13.50.251"),
 ])
-def test_engine_limit_hits(binary, blackhole, tmp_path, limits, hit):
+def test_engine_limit_hits(binary, blackhole, tmp_path, limits, hit,
+                           second):
     hints = write(str(tmp_path / "hints"), SILENT_HINTS +
-                  "b.root-servers.test. 3600000 A 127.13.50.251\n"
-                  ".                    3600000 NS b.root-servers.test.\n")
+                  "b.root-servers.test. 3600000 A %s\n"
+                  ".                    3600000 NS b.root-servers.test.\n"
+                  % second)
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.13.50.252", 53))
     conf = write(str(tmp_path / "onedot.yaml"),
                  "metrics: %s@%d\nlimits:\n  %s\n"
                  % (LIMITED, LIMITED_PORT, limits))
@@ -491,6 +497,7 @@ def test_engine_limit_hits(binary, blackhole, tmp_path, limits, hit):
             assert delta(a, b, "onedot_limit_hits_total",
                          limit=name) == want, name
     finally:
+        silent.close()
         assert r.stop() == 0
 
 
