@@ -118,23 +118,9 @@ static void write_latency(od_sbuf_t *o, const sums_t *t)
 	head(o, "onedot_auth_answer_duration_seconds", "histogram",
 	     "Time the server took to handle a query, from its start to the "
 	     "response (a transfer: all its messages).");
-	uint64_t cum = 0;
-	for (int k = 0; k < ODA_LAT_BUCKETS; k++) {
-		cum += t->lat[k];
-		if (k == ODA_LAT_BUCKETS - 1)
-			od_sbuf_puts(o, "onedot_auth_answer_duration_seconds_"
-			                "bucket{le=\"+Inf\"}");
-		else
-			od_sbuf_printf(o,
-			               "onedot_auth_answer_duration_seconds_"
-			               "bucket{le=\"%g\"}",
-			               oda_lat_bounds_us[k] / 1e6);
-		od_sbuf_printf(o, " %llu\n", (unsigned long long)cum);
-	}
-	od_sbuf_printf(o,
-	               "onedot_auth_answer_duration_seconds_sum %.9f\n"
-	               "onedot_auth_answer_duration_seconds_count %llu\n",
-	               t->lat_ns / 1e9, (unsigned long long)cum);
+	od_http_histogram(o, "onedot_auth_answer_duration_seconds", NULL,
+	                  oda_lat_bounds_us, ODA_LAT_BUCKETS, t->lat,
+	                  t->lat_ns / 1e9);
 }
 
 static void write_queries(oda_server_t *s, od_sbuf_t *o, const sums_t *t)

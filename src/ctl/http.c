@@ -250,6 +250,28 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+void od_http_histogram(od_sbuf_t *o, const char *name, const char *labels,
+                       const uint32_t *bounds_us, size_t nbuckets,
+                       const uint64_t *counts, double sum_s)
+{
+	const char *sep = labels ? "," : "";
+	labels = labels ? labels : "";
+	uint64_t cum = 0;
+	for (size_t k = 0; k < nbuckets; k++) {
+		cum += counts[k];
+		od_sbuf_printf(o, "%s_bucket{%s%sle=\"", name, labels, sep);
+		if (k == nbuckets - 1)
+			od_sbuf_puts(o, "+Inf");
+		else
+			od_sbuf_printf(o, "%g", bounds_us[k] / 1e6);
+		od_sbuf_printf(o, "\"} %llu\n", (unsigned long long)cum);
+	}
+	const char *open = *labels ? "{" : "", *close = *labels ? "}" : "";
+	od_sbuf_printf(o, "%s_sum%s%s%s %.9f\n%s_count%s%s%s %llu\n", name,
+	               open, labels, close, sum_s, name, open, labels, close,
+	               (unsigned long long)cum);
+}
+
 int od_http_start(od_http_t **out, const struct sockaddr *addr, socklen_t len,
                   const od_http_conf_t *conf, char *err, size_t errlen)
 {

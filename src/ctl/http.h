@@ -20,6 +20,7 @@
 #define OD_CTL_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "lib/sbuf.h"
@@ -47,6 +48,18 @@ typedef struct od_http_conf {
 } od_http_conf_t;
 
 typedef struct od_http od_http_t;
+
+/*!
+ * Write the samples of one Prometheus histogram (the # HELP and # TYPE
+ * lines are the caller's): name_bucket{labels,le="B"} for each of the
+ * nbuckets - 1 bounds (bounds_us, microseconds, ascending) and +Inf,
+ * cumulative over counts (nbuckets, not cumulative: the last counts
+ * what is above every bound), then name_sum (sum_s, seconds) and
+ * name_count. labels: NULL, or label pairs such as class="root".
+ */
+void od_http_histogram(od_sbuf_t *o, const char *name, const char *labels,
+                       const uint32_t *bounds_us, size_t nbuckets,
+                       const uint64_t *counts, double sum_s);
 
 /*!
  * Listen on addr (len octets) and serve until od_http_stop. The strings

@@ -121,29 +121,11 @@ static void write_upstream(od_sbuf_t *o, const sums_t *s)
 	     "the class of the zone queried (root, tld: a single-label "
 	     "zone, other).");
 	for (int c = 0; c < ODD_UCLS_COUNT; c++) {
-		uint64_t cum = 0;
-		for (int k = 0; k < ODD_RTT_BUCKETS; k++) {
-			cum += s->rtt[c][k];
-			od_sbuf_printf(o,
-			               "onedot_upstream_rtt_seconds_bucket"
-			               "{class=\"%s\",le=\"",
-			               ucls_names[c]);
-			if (k == ODD_RTT_BUCKETS - 1)
-				od_sbuf_puts(o, "+Inf");
-			else
-				od_sbuf_printf(o, "%g",
-				               odd_rtt_bounds_us[k] / 1e6);
-			od_sbuf_printf(o, "\"} %llu\n",
-			               (unsigned long long)cum);
-		}
-		od_sbuf_printf(
-		        o,
-		        "onedot_upstream_rtt_seconds_sum{class=\"%s\"} "
-		        "%.6f\n"
-		        "onedot_upstream_rtt_seconds_count{class=\"%s\"} "
-		        "%llu\n",
-		        ucls_names[c], s->rtt_us[c] / 1e6, ucls_names[c],
-		        (unsigned long long)cum);
+		char lb[32];
+		snprintf(lb, sizeof(lb), "class=\"%s\"", ucls_names[c]);
+		od_http_histogram(o, "onedot_upstream_rtt_seconds", lb,
+		                  odd_rtt_bounds_us, ODD_RTT_BUCKETS, s->rtt[c],
+		                  s->rtt_us[c] / 1e6);
 	}
 	head(o, "onedot_upstream_exchange_timeouts_total", "counter",
 	     "Upstream exchanges that got no answer in time, by the class "
@@ -221,23 +203,9 @@ static void write_queries(od_sbuf_t *o, const sums_t *s)
 	}
 	head(o, "onedot_answer_duration_seconds", "histogram",
 	     "Time from a client query to its answer.");
-	uint64_t cum = 0;
-	for (int k = 0; k < ODD_LAT_BUCKETS; k++) {
-		cum += s->lat[k];
-		if (k == ODD_LAT_BUCKETS - 1)
-			od_sbuf_puts(o, "onedot_answer_duration_seconds_bucket"
-			                "{le=\"+Inf\"}");
-		else
-			od_sbuf_printf(o,
-			               "onedot_answer_duration_seconds_bucket"
-			               "{le=\"%g\"}",
-			               odd_lat_bounds_us[k] / 1e6);
-		od_sbuf_printf(o, " %llu\n", (unsigned long long)cum);
-	}
-	od_sbuf_printf(o,
-	               "onedot_answer_duration_seconds_sum %.6f\n"
-	               "onedot_answer_duration_seconds_count %llu\n",
-	               s->lat_us / 1e6, (unsigned long long)cum);
+	od_http_histogram(o, "onedot_answer_duration_seconds", NULL,
+	                  odd_lat_bounds_us, ODD_LAT_BUCKETS, s->lat,
+	                  s->lat_us / 1e6);
 	head(o, "onedot_validation_total", "counter",
 	     "Client requests settled by the resolver, by the DNSSEC "
 	     "status of the answer.");
