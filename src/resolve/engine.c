@@ -34,9 +34,11 @@ static odr_state_t post_finish(odr_req_t *r, odr_task_t *t, odr_state_t st)
 	return st;
 }
 
-/* The layers, in phase order. localroot is an empty slot for now. The
- * validate phase is not a hook of this table: it runs when a task has
- * settled and may itself wait for sub-requests (unwind below). */
+/* The layers, in phase order. The validate phase is not a hook of this
+ * table: it runs when a task has settled and may itself wait for
+ * sub-requests (unwind below). The localroot layer acts on the exchange
+ * the iterate layer produced (localroot_exchange below), so it has no
+ * hook here. */
 static const odr_layer_t layers[] = {
 	{ "cache", ODR_PH_CACHE, cache_begin, NULL, NULL, NULL },
 	{ "localroot", ODR_PH_LOCALROOT, NULL, NULL, NULL, NULL },
@@ -511,6 +513,16 @@ odr_req_t *odr_req_new(const odr_env_t *env)
 	return r;
 }
 
+void odr_req_set_tags(odr_req_t *r, uint32_t tags)
+{
+	r->tags = tags;
+}
+
+uint32_t odr_req_tags(const odr_req_t *r)
+{
+	return r->tags;
+}
+
 void odr_req_nocache(odr_req_t *r)
 {
 	r->nocache = true;
@@ -621,6 +633,38 @@ odr_state_t odr_req_begin(odr_req_t *r, const uint8_t *q, size_t qlen,
 	return ODR_PRODUCE;
 }
 
+/*
+ * The localroot layer (RFC 8806): a query for the root zone's servers is
+ * answered from the local copy when there is one and the request may use
+ * it. The answer goes through the consume path as if a root server had
+ * sent it, so it is checked, validated and cached like any other; only
+ * the server statistics ignore it (r->q.local). \return true when the
+ * exchange was answered here.
+ */
+static bool localroot_exchange(odr_req_t *r, const odr_send_t *out,
+                               uint64_t now_ms)
+{
+	/* One answer at a time per thread; the parse copies what it keeps
+	 * into the request's arena. */
+	static _Thread_local uint8_t buf[65535];
+	const odr_localroot_t *lr = r->env->localroot;
+	if (lr == NULL || lr->answer == NULL ||
+	    (r->tags & ODR_TAG_DISABLE_STATIC) || out->zone == NULL ||
+	    out->zone[0] != 0)
+		return false;
+	uint16_t udp_max = r->q.edns ? r->conf.edns_size : OD_PKT_UDP_MAXLEN;
+	size_t n = lr->answer(lr->ctx, out->wire, out->len, out->tcp, udp_max,
+	                      buf, sizeof(buf));
+	if (n == 0 || n > sizeof(buf))
+		return false;
+	r->local++;
+	r->q.local = true;
+	r->q.sent_ms = now_ms;
+	(void)odr_req_consume(r, buf, n, NULL, now_ms);
+	r->q.local = false;
+	return true;
+}
+
 static bool over_time(odr_req_t *r, uint64_t now_ms)
 {
 	return now_ms > r->begin_ms &&
@@ -654,13 +698,15 @@ odr_state_t odr_req_produce(odr_req_t *r, uint64_t now_ms, odr_send_t *out)
 			                   OD_EDE_OTHER);
 		switch (st) {
 		case ODR_PRODUCE:
-			if (r->upstream >= r->conf.max_upstream) {
+			if (r->upstream + r->local >= r->conf.max_upstream) {
 				r->q.active = false;
 				odr_req_fatal(r, "too many upstream queries",
 				              OD_EDE_OTHER);
 				r->limits_hit |= ODR_LIMIT_UPSTREAM;
 				continue;
 			}
+			if (localroot_exchange(r, out, now_ms))
+				continue;
 			r->upstream++;
 			/* No exchange may outlive the request's time. */
 			uint64_t spent =
@@ -945,6 +991,7 @@ void odr_req_info(const odr_req_t *r, odr_req_info_t *out)
 	if (r == NULL)
 		return;
 	out->upstream = r->upstream;
+	out->local = r->local;
 	out->timeouts = r->timeouts;
 	out->limits = r->limits_hit;
 	out->fail = r->fail;

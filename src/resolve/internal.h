@@ -155,6 +155,8 @@ typedef struct odr_query {
 	uint16_t qtype;
 	bool minimised; /*!< qname/qtype are not the task's */
 	bool tcp, edns;
+	bool local; /*!< answered by the local root, not sent: no server
+	               statistics are learnt from it */
 	uint64_t sent_ms;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
@@ -186,6 +188,8 @@ struct odr_req {
 	odr_query_t q;
 	/* Accounting and the failure reason. */
 	unsigned upstream, timeouts;
+	unsigned local;      /*!< root queries answered by the local root */
+	uint32_t tags;       /*!< ODR_TAG_* */
 	const char *fail;    /*!< static text */
 	uint16_t fail_ede;   /*!< Extended DNS Error code */
 	bool fatal;          /*!< a request-wide limit was hit */

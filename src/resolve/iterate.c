@@ -344,7 +344,8 @@ static const od_rr_t *find_referral(const od_pkt_t *p, const uint8_t *cut,
 static void report(odr_req_t *r, odr_task_t *t, int i, odr_outcome_t what,
                    uint32_t rtt, uint64_t now_ms)
 {
-	if (r->env->infra != NULL && i >= 0 && (size_t)i < t->cut->naddr)
+	if (r->env->infra != NULL && !r->q.local && i >= 0 &&
+	    (size_t)i < t->cut->naddr)
 		odr_infra_report(r->env->infra,
 		                 (const struct sockaddr *)&t->cut->addr[i],
 		                 what, rtt, now_ms);
@@ -987,7 +988,8 @@ odr_state_t odr_iter_consume(odr_req_t *r, odr_task_t *t, const odr_answer_t *a,
 	if (c == NULL || i < 0 || (size_t)i >= c->naddr)
 		return ODR_PRODUCE;
 	const struct sockaddr *sa = (const struct sockaddr *)&c->addr[i];
-	odr_infra_t *infra = r->env->infra;
+	/* The local root's answers say nothing about the root servers. */
+	odr_infra_t *infra = r->q.local ? NULL : r->env->infra;
 	const od_pkt_t *p = a->pkt;
 	if (p == NULL) {
 		if (a->malformed) {

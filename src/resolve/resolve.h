@@ -162,6 +162,25 @@ typedef struct odr_ta_seen {
 } odr_ta_seen_t;
 
 /*! What requests share: configuration, hints, caches, randomness. */
+/*!
+ * The local root (RFC 8806), behind the engine's localroot layer: a query
+ * the iterate layer made for the root zone's servers is answered by
+ * answer() instead of being sent, and the answer is taken as if a root
+ * server had sent it (validated, cached, fed to RFC 8198 synthesis as
+ * usual). Requests tagged ODR_TAG_DISABLE_STATIC never use it.
+ */
+typedef struct odr_localroot {
+	/*! Answer q (qlen octets) as a root server would into out (cap
+	 *  octets): over UDP (tcp false) in at most udp_max octets (TC set
+	 *  when larger), over TCP in one message. \return the length, or 0
+	 *  when the copy is not to be used now (none, expired, disabled):
+	 *  the query then goes to the root servers. Called from any worker;
+	 *  must not block. */
+	size_t (*answer)(void *ctx, const uint8_t *q, size_t qlen, bool tcp,
+	                 uint16_t udp_max, uint8_t *out, size_t cap);
+	void *ctx;
+} odr_localroot_t;
+
 typedef struct odr_env {
 	const odr_conf_t *conf;
 	const odr_hints_t *hints;
@@ -185,6 +204,8 @@ typedef struct odr_env {
 	 *  zone was validated from fresh data; NULL: nobody listens. */
 	void (*ta_seen)(void *ctx, const odr_ta_seen_t *seen);
 	void *ta_ctx;
+	/*! The local root; NULL: off (every root query is sent). */
+	const odr_localroot_t *localroot;
 } odr_env_t;
 
 typedef struct odr_req odr_req_t;
@@ -203,6 +224,22 @@ typedef struct odr_send {
 
 /*! A new request (its own arena). NULL when out of memory. */
 odr_req_t *odr_req_new(const odr_env_t *env);
+
+/*!
+ * Request tags: decisions made before resolution (override rules, a
+ * peer's forwarded request) that layers honour for the request and all
+ * its sub-requests.
+ */
+enum {
+	/*! rec_disable_static: no answer from the local root copy; root
+	 *  queries go to the root servers. */
+	ODR_TAG_DISABLE_STATIC = 1u << 0,
+};
+
+/*! Set the request's tags (ODR_TAG_* bits), before odr_req_begin or
+ *  between calls; they apply from the next exchange on. */
+void odr_req_set_tags(odr_req_t *r, uint32_t tags);
+uint32_t odr_req_tags(const odr_req_t *r);
 
 /*!
  * Before odr_req_begin: the client question is not answered from the
@@ -306,6 +343,8 @@ typedef struct odr_req_info {
 	bool stale;       /*!< the answer is stale data (rcode and ede are
 	                       the stale answer's; fail says why fresh data
 	                       could not be had, when it is known) */
+	unsigned local;   /*!< root queries answered by the local root
+	                       (not in upstream) */
 } odr_req_info_t;
 
 void odr_req_info(const odr_req_t *r, odr_req_info_t *out);

@@ -82,6 +82,9 @@ typedef struct run {
 	char state_path[96]; /*!< the state file */
 	bool ta_error;       /*!< an RFC 5011 update or save failed */
 	char ta_why[512];
+	/* The local root (local-root:) */
+	odr_localroot_t lr;
+	bool lr_off; /*!< LOCALROOT_OFF: the hook answers nothing */
 } run_t;
 
 static uint32_t rng_next(void *ctx)
@@ -753,6 +756,8 @@ static int do_query(run_t *r, const rpl_step_t *step)
 	int rc = 0;
 	if (step->refresh)
 		odr_req_nocache(req);
+	if (step->disable_static)
+		odr_req_set_tags(req, ODR_TAG_DISABLE_STATIC);
 	odr_state_t st = odr_req_begin(req, q, (size_t)qlen, r->now_ms);
 	if (st != ODR_DONE && st != ODR_PRODUCE) {
 		fail(r, step,
@@ -971,6 +976,67 @@ static void check_upstream(run_t *r, const rpl_step_t *step)
 	print_log(r);
 }
 
+/*
+ * The local root hook: the ranges of the local-root address answer, with
+ * the first matching entry (its answer as built for a real exchange);
+ * nothing is logged as upstream traffic.
+ */
+static size_t lr_answer(void *ctx, const uint8_t *q, size_t qlen, bool tcp,
+                        uint16_t udp_max, uint8_t *out, size_t cap)
+{
+	run_t *r = ctx;
+	if (r->lr_off)
+		return 0;
+	od_pkt_t p;
+	if (od_pkt_parse(&p, q, qlen, NULL, 0) < 0)
+		return 0;
+	size_t max = tcp ? cap : (udp_max < cap ? udp_max : cap);
+	int len = 0;
+	for (size_t i = 0; i < r->s->nranges && len == 0; i++) {
+		const rpl_range_t *rg = &r->s->ranges[i];
+		if (r->step_id < rg->start || r->step_id > rg->end)
+			continue;
+		bool addr_ok = false;
+		for (size_t k = 0; k < rg->naddr && !addr_ok; k++)
+			addr_ok =
+			        rpl_addr_equal(&rg->addr[k], &r->s->localroot);
+		for (size_t k = 0; addr_ok && k < rg->ne && len == 0; k++) {
+			const rpl_entry_t *e = &rg->e[k];
+			if (!rpl_entry_matches_query(e, &p, tcp))
+				continue;
+			rpl_entry_t ea = *e;
+			ea.adjust = e->adjust_given ? e->adjust : RPL_A_COPY_ID;
+			len = rpl_entry_build(&ea, &p, p.hdr.id, out, max);
+			if (len < 0)
+				len = 0;
+			else if (r->verbose > 0)
+				print_msg("local root answer", out,
+				          (size_t)len);
+		}
+	}
+	od_pkt_free(&p);
+	return (size_t)len;
+}
+
+static void check_local(run_t *r, const rpl_step_t *step)
+{
+	long n = (long)r->info.local;
+	bool ok = step->cmp == '<'   ? n <= step->count
+	          : step->cmp == '>' ? n >= step->count
+	                             : n == step->count;
+	if (!ok) {
+		fail(r, step,
+		     "%ld root queries answered by the local root, expected "
+		     "%s%ld",
+		     n,
+		     step->cmp == '<'   ? "at most "
+		     : step->cmp == '>' ? "at least "
+		                        : "",
+		     step->count);
+		print_log(r);
+	}
+}
+
 static void check_sigs(run_t *r, const rpl_step_t *step)
 {
 	long n = (long)r->info.sigs;
@@ -1010,6 +1076,11 @@ static int run_file(const char *path, int verbose)
 	r.env.random_ctx = &r.rng;
 	r.env.wall = wall_cb;
 	r.env.wall_ctx = &r;
+	if (s.have_localroot) {
+		r.lr.answer = lr_answer;
+		r.lr.ctx = &r;
+		r.env.localroot = &r.lr;
+	}
 	/* RFC 8198 is on by default, as in the daemon */
 	if (!s.no_aggressive)
 		r.env.aggr = odr_aggr_new(0);
@@ -1070,6 +1141,13 @@ static int run_file(const char *path, int verbose)
 		case RPL_TA_RESTART:
 		case RPL_TA_STATE_LOST:
 			ta_restart(&r, st, st->kind == RPL_TA_STATE_LOST);
+			break;
+		case RPL_CHECK_LOCAL:
+			check_local(&r, st);
+			break;
+		case RPL_LOCALROOT_OFF:
+		case RPL_LOCALROOT_ON:
+			r.lr_off = st->kind == RPL_LOCALROOT_OFF;
 			break;
 		}
 		if (r.ta_error && !r.failed)

@@ -368,6 +368,12 @@ static int config_line(parser_t *p)
 		s->conf.use_0x20 = b;
 		return 0;
 	}
+	if (strcmp(key, "local-root") == 0) {
+		if (n != 2)
+			return perr(p, "local-root: ADDRESS");
+		s->have_localroot = true;
+		return tok_addr(p, v, &s->localroot);
+	}
 	if (strcmp(key, "trust-anchor") == 0)
 		return trust_anchor(p);
 	if (strcmp(key, "val-override-date") == 0) {
@@ -808,18 +814,20 @@ static int step_line(parser_t *p, rpl_step_t *st)
 		                   ? RPL_CHECK_ANSWER
 		                   : RPL_CHECK_OUT_QUERY;
 		/* QUERY REFRESH: a refresh the resolver makes itself, which
-		 * the cache does not answer (odr_req_nocache) */
-		if (n == 4 && st->kind == RPL_QUERY &&
-		    tok_is(&t[3], "REFRESH")) {
-			st->refresh = true;
-			return 0;
+		 * the cache does not answer (odr_req_nocache); QUERY
+		 * DISABLE_STATIC: the request carries the rec_disable_static
+		 * tag (no local root) */
+		for (int i = 3; i < n && st->kind == RPL_QUERY; i++) {
+			if (tok_is(&t[i], "REFRESH"))
+				st->refresh = true;
+			else if (tok_is(&t[i], "DISABLE_STATIC"))
+				st->disable_static = true;
+			else
+				return perr(p, "STEP id QUERY [REFRESH] "
+				               "[DISABLE_STATIC]");
 		}
-		if (n != 3)
-			return perr(p,
-			            st->kind == RPL_QUERY
-			                    ? "STEP id QUERY [REFRESH]"
-			                    : "unexpected text after the step "
-			                      "type");
+		if (n != 3 && st->kind != RPL_QUERY)
+			return perr(p, "unexpected text after the step type");
 		return 0;
 	}
 	if (tok_is(&t[2], "TIME_PASSES")) {
@@ -862,6 +870,8 @@ static int step_line(parser_t *p, rpl_step_t *st)
 		{ "CHECK_TA_STATEFILE", RPL_CHECK_TA_STATEFILE },
 		{ "TA_RESTART", RPL_TA_RESTART },
 		{ "TA_STATE_LOST", RPL_TA_STATE_LOST },
+		{ "LOCALROOT_OFF", RPL_LOCALROOT_OFF },
+		{ "LOCALROOT_ON", RPL_LOCALROOT_ON },
 	};
 	for (size_t k = 0; k < sizeof(bare) / sizeof(bare[0]); k++) {
 		if (!tok_is(&t[2], bare[k].word))
@@ -871,9 +881,13 @@ static int step_line(parser_t *p, rpl_step_t *st)
 			return perr(p, "unexpected text after the step type");
 		return 0;
 	}
-	if (tok_is(&t[2], "CHECK_UPSTREAM") || tok_is(&t[2], "CHECK_SIGS")) {
-		bool sigs = tok_is(&t[2], "CHECK_SIGS");
-		st->kind = sigs ? RPL_CHECK_SIGS : RPL_CHECK_UPSTREAM;
+	if (tok_is(&t[2], "CHECK_UPSTREAM") || tok_is(&t[2], "CHECK_SIGS") ||
+	    tok_is(&t[2], "CHECK_LOCAL")) {
+		bool sigs = tok_is(&t[2], "CHECK_SIGS") ||
+		            tok_is(&t[2], "CHECK_LOCAL");
+		st->kind = tok_is(&t[2], "CHECK_SIGS")    ? RPL_CHECK_SIGS
+		           : tok_is(&t[2], "CHECK_LOCAL") ? RPL_CHECK_LOCAL
+		                                          : RPL_CHECK_UPSTREAM;
 		int i = 3;
 		if (i < n && (tok_is(&t[i], "=") || tok_is(&t[i], "<=") ||
 		              tok_is(&t[i], ">="))) {
@@ -887,8 +901,8 @@ static int step_line(parser_t *p, rpl_step_t *st)
 		}
 		if (i != n || (sigs && st->count < 0))
 			return perr(p,
-			            sigs ? "STEP id CHECK_SIGS [= | <= | >=] "
-			                   "count"
+			            sigs ? "STEP id CHECK_SIGS|CHECK_LOCAL "
+			                   "[= | <= | >=] count"
 			                 : "STEP id CHECK_UPSTREAM [= | <= | "
 			                   ">=] [count]");
 		return 0;
@@ -897,7 +911,8 @@ static int step_line(parser_t *p, rpl_step_t *st)
 	            "unsupported step type '%.*s' (QUERY, CHECK_ANSWER, "
 	            "TIME_PASSES, CHECK_OUT_QUERY, CHECK_UPSTREAM, "
 	            "CHECK_SIGS, CHECK_TA, CHECK_TA_STATEFILE, TA_RESTART, "
-	            "TA_STATE_LOST)",
+	            "TA_STATE_LOST, CHECK_LOCAL, LOCALROOT_OFF, "
+	            "LOCALROOT_ON)",
 	            (int)t[2].len, t[2].s);
 }
 

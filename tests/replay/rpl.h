@@ -115,6 +115,9 @@ typedef enum rpl_step_kind {
 	RPL_CHECK_TA_STATEFILE, /*!< the state file reads back the same */
 	RPL_TA_RESTART,         /*!< restart: anchors from the state file */
 	RPL_TA_STATE_LOST,      /*!< restart without the state file */
+	RPL_CHECK_LOCAL,        /*!< root queries answered by the local root */
+	RPL_LOCALROOT_OFF,      /*!< the local root stops answering */
+	RPL_LOCALROOT_ON,       /*!< ... and answers again */
 } rpl_step_kind_t;
 
 /*! One expected upstream query of CHECK_UPSTREAM. */
@@ -136,12 +139,14 @@ typedef struct rpl_step {
 	unsigned line;
 	long id;
 	rpl_step_kind_t kind;
-	rpl_entry_t *entry; /*!< QUERY, CHECK_ANSWER, CHECK_OUT_QUERY */
-	bool refresh;       /*!< QUERY REFRESH: odr_req_nocache first */
-	uint32_t elapse;    /*!< TIME_PASSES: seconds */
-	int cmp;            /*!< CHECK_UPSTREAM: '=', '<' (<=), '>' (>=) */
-	long count;         /*!< CHECK_UPSTREAM: -1 when not given */
-	rpl_upq_t *upq;     /*!< CHECK_UPSTREAM: expected sequence */
+	rpl_entry_t *entry;  /*!< QUERY, CHECK_ANSWER, CHECK_OUT_QUERY */
+	bool refresh;        /*!< QUERY REFRESH: odr_req_nocache first */
+	bool disable_static; /*!< QUERY DISABLE_STATIC: the request is
+	                          tagged rec_disable_static */
+	uint32_t elapse;     /*!< TIME_PASSES: seconds */
+	int cmp;             /*!< CHECK_UPSTREAM: '=', '<' (<=), '>' (>=) */
+	long count;          /*!< CHECK_UPSTREAM: -1 when not given */
+	rpl_upq_t *upq;      /*!< CHECK_UPSTREAM: expected sequence */
 	size_t nupq;
 	/* CHECK_TA: zone, key tag and state (0: absent) */
 	uint8_t ta_zone[OD_NAME_MAXLEN];
@@ -166,12 +171,15 @@ typedef struct rpl_scenario {
 	rpl_rrs_t anchors; /*!< DS and DNSKEY records */
 	rpl_nta_t *ntas;   /*!< malloc'd */
 	size_t nntas;
-	bool have_date;     /*!< val-override-date given */
-	int64_t date;       /*!< wall clock at the start (seconds) */
-	bool ta5011;        /*!< trust-anchor-5011: RFC 5011 updates */
-	bool ta_read_only;  /*!< trust-anchor-read-only: no state saved */
-	uint32_t holddown;  /*!< add and remove hold-down (0: default) */
-	bool no_aggressive; /*!< aggressive-nsec: no (RFC 8198 off) */
+	bool have_date;      /*!< val-override-date given */
+	int64_t date;        /*!< wall clock at the start (seconds) */
+	bool ta5011;         /*!< trust-anchor-5011: RFC 5011 updates */
+	bool ta_read_only;   /*!< trust-anchor-read-only: no state saved */
+	uint32_t holddown;   /*!< add and remove hold-down (0: default) */
+	bool no_aggressive;  /*!< aggressive-nsec: no (RFC 8198 off) */
+	bool have_localroot; /*!< local-root: given */
+	struct sockaddr_storage localroot; /*!< the range address that plays
+	                                        the local root copy */
 	rpl_range_t *ranges;
 	size_t nranges;
 	rpl_step_t *steps;
