@@ -1,42 +1,31 @@
 /* SPDX-License-Identifier: MIT */
-/* onedot-zone verify: ZONEMD and DNSSEC checks of a zone. */
-#include <stdarg.h>
+/*
+ * onedot-zone verify: reads the zone and the trust anchor file, runs
+ * od_zone_verify (lib/zone/zverify.h) and prints what it reports.
+ */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "lib/base.h"
-#include "lib/dnssec/key.h"
-#include "lib/dnssec/nsec.h"
-#include "lib/dnssec/rrsig.h"
 #include "lib/error.h"
 #include "lib/name.h"
-#include "lib/rdata.h"
 #include "lib/rrtype.h"
 #include "lib/zone/scanner.h"
 #include "lib/zone/zone.h"
 #include "lib/zone/zonemd.h"
+#include "lib/zone/zverify.h"
 
 #include "tool.h"
 
 /* Problem lines printed; the rest are only counted. */
 #define VERIFY_MAX_SHOWN 100
-/* Apex keys tried per RRSIG whose key tag and algorithm match. */
-#define VERIFY_MAX_KEYS 8
-/* NSEC3 hash computations allowed (each name costs iterations + 1):
-   enough for tens of millions of names at 0 iterations, a bound on what
-   a hostile iteration count can cost. */
-#define VERIFY_NSEC3_BUDGET 200000000u
 /* Trust anchor records read. */
 #define VERIFY_MAX_ANCHORS 64
-
-static void hex_out(FILE *fp, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		fprintf(fp, "%02x", p[i]);
-}
+/* Problems of the trust anchor file itself (each record at most one,
+   plus one for the whole file). */
+#define VERIFY_MAX_PENDING (VERIFY_MAX_ANCHORS + 1)
 
 /* One trust anchor record (DS or DNSKEY) from --trust-anchor. */
 typedef struct anchor {
@@ -47,18 +36,22 @@ typedef struct anchor {
 	unsigned line;
 } anchor_t;
 
-typedef struct vctx {
-	const od_zone_t *z;
-	uint64_t now;
-	od_rrsig_limits_t lim;
-	bool budget_out;   /* the verification budget ran out */
-	od_dnskey_t *keys; /* apex DNSKEYs, owned (od_dnskey_free) */
-	size_t nkeys;
-	bool zone_alg[256];   /* algorithms of usable apex zone keys */
-	bool alg_warned[256]; /* "cannot validate" said once per alg */
-	size_t errors, warnings, shown;
-	size_t rrsets, verified;
-} vctx_t;
+/* A problem of the trust anchor file, said where the library checks the
+   anchors: after the signatures, before the denial chain. */
+typedef struct pending {
+	const uint8_t *owner; /* into an anchor_t or the zone */
+	uint16_t type;
+	char msg[OD_NAME_STRLEN + 96];
+} pending_t;
+
+typedef struct out {
+	FILE *problems; /* problem lines, printed after the ZONEMD line */
+	FILE *zonemd;   /* the ZONEMD verdict's detail lines */
+	char verdict[512];
+	size_t errors, warnings, shown; /* all but the ZONEMD's */
+	pending_t pending[VERIFY_MAX_PENDING];
+	size_t npending;
+} out_t;
 
 static const char *name_str(const uint8_t *name, char *buf, size_t len)
 {
@@ -75,755 +68,50 @@ static const char *type_str(uint16_t type, char *buf, size_t len)
 }
 
 /* One problem line "OWNER TYPE: error: reason" (type 0: no TYPE). */
-__attribute__((format(printf, 5, 6))) static void
-report(vctx_t *c, const uint8_t *owner, uint16_t type, bool error,
-       const char *fmt, ...)
+static void emit(out_t *o, const uint8_t *owner, uint16_t type, bool error,
+                 const char *msg)
 {
 	if (error)
-		c->errors++;
+		o->errors++;
 	else
-		c->warnings++;
-	if (c->shown >= VERIFY_MAX_SHOWN)
+		o->warnings++;
+	if (o->shown >= VERIFY_MAX_SHOWN)
 		return;
-	c->shown++;
-	char o[OD_NAME_STRLEN], t[24], msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	name_str(owner, o, sizeof(o));
+	o->shown++;
+	char ob[OD_NAME_STRLEN], tb[24];
+	name_str(owner, ob, sizeof(ob));
 	if (type)
-		printf("%s %s: %s: %s\n", o, type_str(type, t, sizeof(t)),
-		       error ? "error" : "warning", msg);
+		fprintf(o->problems, "%s %s: %s: %s\n", ob,
+		        type_str(type, tb, sizeof(tb)),
+		        error ? "error" : "warning", msg);
 	else
-		printf("%s: %s: %s\n", o, error ? "error" : "warning", msg);
+		fprintf(o->problems, "%s: %s: %s\n", ob,
+		        error ? "error" : "warning", msg);
 }
 
-static void fmt_time(uint32_t t, char *buf, size_t len)
+static void flush_pending(out_t *o)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y%m%d%H%M%S", &tm) == 0)
-		snprintf(buf, len, "%u", t);
+	for (size_t i = 0; i < o->npending; i++)
+		emit(o, o->pending[i].owner, o->pending[i].type, true,
+		     o->pending[i].msg);
+	o->npending = 0;
 }
 
-/* Where a node stands: outside the authoritative data (glue, occluded),
-   at a delegation point, or authoritative. */
-typedef enum {
-	NODE_AUTH,
-	NODE_DELEG,
-	NODE_NONAUTH
-} node_kind_t;
-
-static node_kind_t node_kind(const od_znode_t *n)
+static void on_problem(void *ctx, const uint8_t *owner, uint16_t type,
+                       bool error, od_zv_class_t cls, const char *msg)
 {
-	if (n->flags & (OD_ZN_OCCLUDED | OD_ZN_BELOW_CUT))
-		return NODE_NONAUTH;
-	if (n->flags & OD_ZN_DELEG)
-		return NODE_DELEG;
-	return NODE_AUTH;
-}
-
-/* Types signed at a delegation point (RFC 4035 §2.2). */
-static bool deleg_signed(uint16_t type)
-{
-	return type == OD_TYPE_DS || type == OD_TYPE_NSEC;
-}
-
-/* Only NSEC3 (and its RRSIGs) at the node: the owner of an NSEC3 record,
-   not a name of the zone's data. */
-static bool nsec3_only(const od_znode_t *n)
-{
-	bool any = false;
-	for (size_t s = 0; s < n->nsets; s++) {
-		uint16_t t = n->sets[s].type;
-		if (t == OD_TYPE_NSEC3)
-			any = true;
-		else if (t != OD_TYPE_RRSIG)
-			return false;
-	}
-	return any;
-}
-
-/* Verify one RRSIG with the apex keys of its tag and algorithm.
-   Returns an od_rrsig_res_t, -1 when no key matched, OD_ELIMIT. */
-static int verify_one(vctx_t *c, const od_rrsig_rrset_t *rs, const od_zrr_t *rr,
-                      const od_rrsig_t *sig, size_t *kidx)
-{
-	int best = -1;
-	size_t tried = 0;
-	for (size_t k = 0; k < c->nkeys && tried < VERIFY_MAX_KEYS; k++) {
-		const od_dnskey_t *key = &c->keys[k];
-		if (key->tag != sig->key_tag || key->alg != sig->alg ||
-		    !(key->flags & OD_DNSKEY_ZONE))
-			continue;
-		tried++;
-		int r = od_rrsig_verify(rs, rr->data, rr->len, c->z->origin,
-		                        key, c->now, &c->lim, NULL);
-		if (r < 0)
-			return r;
-		if (r == OD_RRSIG_VALID) {
-			*kidx = k;
-			return r;
-		}
-		if (r > best)
-			best = r;
-	}
-	return best;
-}
-
-/*
- * Check the RRSIGs over one authoritative RRset: each must verify, and
- * each algorithm of the apex zone keys must have signed it (RFC 4035
- * §2.2). signed_by (may be NULL) gets true for each apex key that made
- * a valid signature. Returns 0 or OD_ENOMEM.
- */
-static int check_sigs(vctx_t *c, const od_znode_t *n, const od_zrrset_t *set,
-                      bool *signed_by)
-{
-	size_t first = 0;
-	size_t ns = od_znode_sigs(n, set->type, &first);
-	const od_zrrset_t *sigset = od_znode_rrset(n, OD_TYPE_RRSIG);
-	c->rrsets++;
-	if (ns == 0) {
-		report(c, n->owner, set->type, true, "no RRSIG");
-		return 0;
-	}
-	od_rrsig_rd_t *rds = malloc(set->count * sizeof(*rds) + 1);
-	if (rds == NULL)
-		return OD_ENOMEM;
-	for (size_t k = 0; k < set->count; k++)
-		rds[k] = (od_rrsig_rd_t){ set->rrs[k]->data, set->rrs[k]->len };
-	od_rrsig_rrset_t rs = { .owner = n->owner,
-		                .type = set->type,
-		                .rclass = set->rclass,
-		                .count = set->count,
-		                .rrs = rds };
-	int labels = od_name_labels(n->owner);
-	if (n->flags & OD_ZN_WILDCARD)
-		labels--;
-	bool seen[256] = { false };
-	for (size_t i = 0; i < ns; i++) {
-		const od_zrr_t *rr = sigset->rrs[first + i];
-		od_rrsig_t sig;
-		if (od_rrsig_parse(&sig, rr->data, rr->len) < 0) {
-			report(c, n->owner, set->type, true, "malformed RRSIG");
-			continue;
-		}
-		seen[sig.alg] = true;
-		char sb[OD_NAME_STRLEN];
-		if (!od_name_equal(sig.signer, c->z->origin)) {
-			report(c, n->owner, set->type, true,
-			       "RRSIG %u/%u: signer %s is not the zone origin",
-			       sig.alg, sig.key_tag,
-			       name_str(sig.signer, sb, sizeof(sb)));
-			continue;
-		}
-		if (sig.labels != labels) {
-			report(c, n->owner, set->type, true,
-			       "RRSIG %u/%u: labels field %u, owner has %d",
-			       sig.alg, sig.key_tag, sig.labels, labels);
-			continue;
-		}
-		if (sig.orig_ttl != set->ttl)
-			report(c, n->owner, set->type, true,
-			       "RRSIG %u/%u: original TTL %u, RRset TTL %u",
-			       sig.alg, sig.key_tag, sig.orig_ttl, set->ttl);
-		if (c->budget_out)
-			continue;
-		size_t kidx = SIZE_MAX;
-		int r = verify_one(c, &rs, rr, &sig, &kidx);
-		char t1[16], t2[16];
-		switch (r) {
-		case OD_RRSIG_VALID:
-			c->verified++;
-			if (signed_by)
-				signed_by[kidx] = true;
-			break;
-		case -1:
-			report(c, n->owner, set->type, true,
-			       "RRSIG %u/%u: no zone DNSKEY with this "
-			       "algorithm and key tag at the apex",
-			       sig.alg, sig.key_tag);
-			break;
-		case OD_ELIMIT:
-			c->budget_out = true;
-			report(c, c->z->origin, 0, true,
-			       "verification budget spent (%u "
-			       "verifications): the rest is not checked",
-			       c->lim.verifications);
-			break;
-		case OD_RRSIG_UNSUPPORTED_ALG:
-			if (!c->alg_warned[sig.alg]) {
-				c->alg_warned[sig.alg] = true;
-				report(c, c->z->origin, 0, false,
-				       "algorithm %u cannot be validated "
-				       "here: its signatures are not checked",
-				       sig.alg);
-			}
-			break;
-		case OD_RRSIG_EXPIRED:
-		case OD_RRSIG_NOT_YET_VALID:
-			fmt_time(sig.inception, t1, sizeof(t1));
-			fmt_time(sig.expiration, t2, sizeof(t2));
-			report(c, n->owner, set->type, true,
-			       "RRSIG %u/%u: %s (valid %s..%s)", sig.alg,
-			       sig.key_tag, od_rrsig_res_str((od_rrsig_res_t)r),
-			       t1, t2);
-			break;
-		default:
-			if (r < 0) {
-				free(rds);
-				return r;
-			}
-			report(c, n->owner, set->type, true, "RRSIG %u/%u: %s",
-			       sig.alg, sig.key_tag,
-			       r == OD_RRSIG_BOGUS
-			               ? "signature does not verify (bogus)"
-			               : od_rrsig_res_str((od_rrsig_res_t)r));
-			break;
-		}
-	}
-	free(rds);
-	for (unsigned a = 0; a < 256; a++)
-		if (c->zone_alg[a] && !seen[a])
-			report(c, n->owner, set->type, true,
-			       "no RRSIG with algorithm %u (%s) of the apex "
-			       "DNSKEY RRset",
-			       a,
-			       od_alg_name((uint8_t)a) ? od_alg_name((uint8_t)a)
-			                               : "?");
-	return 0;
-}
-
-/* RRSIGs at a node: over RRSIG, over absent types, at names or over
-   RRsets that are not signed. */
-static void check_stray_sigs(vctx_t *c, const od_znode_t *n, node_kind_t kind)
-{
-	const od_zrrset_t *sigset = od_znode_rrset(n, OD_TYPE_RRSIG);
-	if (sigset == NULL)
-		return;
-	uint16_t last = 0;
-	for (size_t i = 0; i < sigset->count; i++) {
-		const od_zrr_t *rr = sigset->rrs[i];
-		if (rr->len < 2) {
-			report(c, n->owner, OD_TYPE_RRSIG, true,
-			       "malformed RRSIG");
-			continue;
-		}
-		uint16_t cov = (uint16_t)(rr->data[0] << 8 | rr->data[1]);
-		/* One line per covered type. */
-		if (i > 0 && cov == last)
-			continue;
-		last = cov;
-		char tb[24];
-		if (cov == OD_TYPE_RRSIG)
-			report(c, n->owner, OD_TYPE_RRSIG, true,
-			       "RRSIG over RRSIG");
-		else if (od_znode_rrset(n, cov) == NULL)
-			report(c, n->owner, OD_TYPE_RRSIG, true,
-			       "RRSIG covers %s, which has no RRset here",
-			       type_str(cov, tb, sizeof(tb)));
-		else if (kind == NODE_NONAUTH)
-			report(c, n->owner, cov, true,
-			       "RRSIG at a glue or occluded name");
-		else if (kind == NODE_DELEG && !deleg_signed(cov))
-			report(c, n->owner, cov, true,
-			       "RRSIG over non-authoritative data at a "
-			       "delegation");
-	}
-}
-
-/* Append a type mnemonic to a list text (bounded). */
-static void list_add(char *buf, size_t cap, uint16_t type)
-{
-	char tb[24];
-	size_t l = strlen(buf);
-	if (l + 30 >= cap) {
-		if (l + 4 < cap && (l < 3 || strcmp(buf + l - 3, "...") != 0))
-			strcat(buf, " ...");
+	out_t *o = ctx;
+	if (cls == OD_ZV_ZONEMD) {
+		/* The verdict, then one detail line per ZONEMD RR. */
+		if (error)
+			snprintf(o->verdict, sizeof(o->verdict), "%s", msg);
+		else
+			fprintf(o->zonemd, "  ZONEMD %s\n", msg);
 		return;
 	}
-	snprintf(buf + l, cap - l, "%s%s", l ? " " : "",
-	         type_str(type, tb, sizeof(tb)));
-}
-
-/* Compare a type bitmap with the types expected at a name. */
-static bool check_bitmap(vctx_t *c, const uint8_t *owner, uint16_t rtype,
-                         const uint8_t *bm, size_t bmlen, const uint16_t *exp,
-                         size_t nexp, const char *where)
-{
-	char missing[200] = "", extra[200] = "";
-	for (size_t i = 0; i < nexp; i++)
-		if (!od_bitmap_has(bm, bmlen, exp[i]))
-			list_add(missing, sizeof(missing), exp[i]);
-	size_t p = 0;
-	while (p + 2 <= bmlen) {
-		unsigned win = bm[p], len = bm[p + 1];
-		if (p + 2 + len > bmlen)
-			break;
-		for (unsigned o = 0; o < len; o++)
-			for (unsigned b = 0; b < 8; b++) {
-				if (!(bm[p + 2 + o] & (0x80 >> b)))
-					continue;
-				uint16_t t = (uint16_t)(win * 256 + o * 8 + b);
-				bool found = false;
-				for (size_t i = 0; i < nexp && !found; i++)
-					found = exp[i] == t;
-				if (!found)
-					list_add(extra, sizeof(extra), t);
-			}
-		p += 2 + len;
-	}
-	if (missing[0])
-		report(c, owner, rtype, true, "type bitmap%s lacks %s", where,
-		       missing);
-	if (extra[0])
-		report(c, owner, rtype, true,
-		       "type bitmap%s has %s, not present at the name", where,
-		       extra);
-	return !missing[0] && !extra[0];
-}
-
-/*
- * Types a denial record of the node must list: the authoritative types
- * (at a delegation only NS and DS), then NSEC for NSEC chains, and RRSIG
- * when some RRset of the name is signed. out holds n->nsets + 2.
- */
-static size_t node_types(const od_znode_t *n, node_kind_t kind, bool nsec,
-                         uint16_t *out)
-{
-	size_t k = 0;
-	bool signed_any = nsec;
-	for (size_t s = 0; s < n->nsets; s++) {
-		uint16_t t = n->sets[s].type;
-		if (t == OD_TYPE_RRSIG || t == OD_TYPE_NSEC ||
-		    t == OD_TYPE_NSEC3)
-			continue;
-		if (kind == NODE_DELEG && t != OD_TYPE_NS && t != OD_TYPE_DS)
-			continue;
-		out[k++] = t;
-		if (kind != NODE_DELEG || t == OD_TYPE_DS)
-			signed_any = true;
-	}
-	if (nsec)
-		out[k++] = OD_TYPE_NSEC;
-	if (signed_any)
-		out[k++] = OD_TYPE_RRSIG;
-	return k;
-}
-
-/* The NSEC chain (RFC 4035 §2.3, RFC 4034 §4.1). Returns true when ok. */
-static bool check_nsec_chain(vctx_t *c)
-{
-	const od_zone_t *z = c->z;
-	size_t before = c->errors;
-	uint16_t *types = NULL;
-	size_t tcap = 0;
-	/* Chain members: authoritative names and delegation points, in
-	   canonical order as the zone keeps them. */
-	for (size_t i = 0; i < z->nnodes; i++) {
-		const od_znode_t *n = z->nodes[i];
-		node_kind_t kind = node_kind(n);
-		const od_zrrset_t *nsec = od_znode_rrset(n, OD_TYPE_NSEC);
-		if (od_znode_rrset(n, OD_TYPE_NSEC3))
-			report(c, n->owner, OD_TYPE_NSEC3, true,
-			       "NSEC3 record in a zone without NSEC3PARAM");
-		if (kind == NODE_NONAUTH) {
-			if (nsec)
-				report(c, n->owner, OD_TYPE_NSEC, true,
-				       "NSEC at a glue or occluded name");
-			continue;
-		}
-		if (nsec3_only(n))
-			continue;
-		if (nsec == NULL) {
-			report(c, n->owner, OD_TYPE_NSEC, true, "no NSEC");
-			continue;
-		}
-		if (nsec->count != 1) {
-			report(c, n->owner, OD_TYPE_NSEC, true,
-			       "%u NSEC records (one expected)", nsec->count);
-			continue;
-		}
-		const uint8_t *next, *bm;
-		size_t bmlen;
-		if (od_nsec_parse(nsec->rrs[0]->data, nsec->rrs[0]->len, &next,
-		                  &bm, &bmlen) < 0) {
-			report(c, n->owner, OD_TYPE_NSEC, true,
-			       "malformed NSEC");
-			continue;
-		}
-		/* The expected next name: the following chain member, or
-		   the apex after the last one. */
-		const uint8_t *want = z->origin;
-		for (size_t j = i + 1; j < z->nnodes; j++) {
-			const od_znode_t *m = z->nodes[j];
-			if (node_kind(m) != NODE_NONAUTH && !nsec3_only(m)) {
-				want = m->owner;
-				break;
-			}
-		}
-		if (!od_name_equal(next, want)) {
-			char a[OD_NAME_STRLEN], b[OD_NAME_STRLEN];
-			report(c, n->owner, OD_TYPE_NSEC, true,
-			       "chain broken: next name %s, expected %s",
-			       name_str(next, a, sizeof(a)),
-			       name_str(want, b, sizeof(b)));
-		}
-		if (tcap < (size_t)n->nsets + 2) {
-			tcap = (size_t)n->nsets + 2;
-			uint16_t *nt = realloc(types, tcap * sizeof(*nt));
-			if (nt == NULL) {
-				report(c, z->origin, 0, true, "out of memory");
-				break;
-			}
-			types = nt;
-		}
-		size_t nt = node_types(n, kind, true, types);
-		check_bitmap(c, n->owner, OD_TYPE_NSEC, bm, bmlen, types, nt,
-		             "");
-	}
-	free(types);
-	return c->errors == before;
-}
-
-/* NSEC3 record of the zone, by owner hash. */
-typedef struct n3rec {
-	uint8_t hash[OD_NSEC3_HASH_MAXLEN];
-	const od_znode_t *node;
-	od_nsec3_rdata_t rd;
-	bool used;
-} n3rec_t;
-
-/* A name that needs (or may have) an NSEC3. */
-typedef struct n3name {
-	const uint8_t *name;
-	const od_znode_t *node; /* NULL: empty non-terminal */
-	node_kind_t kind;
-	bool required;
-} n3name_t;
-
-static int n3rec_cmp(const void *a, const void *b)
-{
-	return memcmp(((const n3rec_t *)a)->hash, ((const n3rec_t *)b)->hash,
-	              OD_NSEC3_HASH_MAXLEN);
-}
-
-static int n3name_cmp(const void *a, const void *b)
-{
-	return od_name_cmp(((const n3name_t *)a)->name,
-	                   ((const n3name_t *)b)->name);
-}
-
-static const char *hash_str(const uint8_t *h, char *buf, size_t len)
-{
-	if (od_base32hex_encode(h, OD_NSEC3_HASH_MAXLEN, buf, len) < 0)
-		snprintf(buf, len, "?");
-	for (char *p = buf; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return buf;
-}
-
-/* Parse the NSEC3PARAM to use (RFC 5155 §4: flags 0); false when none. */
-static bool nsec3_params(vctx_t *c, const od_zrrset_t *set,
-                         od_nsec3_params_t *p)
-{
-	bool found = false;
-	for (size_t i = 0; i < set->count; i++) {
-		const od_zrr_t *rr = set->rrs[i];
-		if (rr->len < 5 || rr->len != 5 + rr->data[4]) {
-			report(c, c->z->origin, OD_TYPE_NSEC3PARAM, true,
-			       "malformed NSEC3PARAM");
-			continue;
-		}
-		if (rr->data[1] != 0 || found)
-			continue;
-		*p = (od_nsec3_params_t){ .alg = rr->data[0],
-			                  .iterations =
-			                          (uint16_t)(rr->data[2] << 8 |
-			                                     rr->data[3]),
-			                  .salt_len = rr->data[4],
-			                  .salt = rr->data + 5 };
-		found = true;
-	}
-	if (!found)
-		report(c, c->z->origin, OD_TYPE_NSEC3PARAM, true,
-		       "no NSEC3PARAM with flags 0");
-	else if (set->count > 1)
-		report(c, c->z->origin, OD_TYPE_NSEC3PARAM, false,
-		       "%u NSEC3PARAM records: the chain is checked against "
-		       "the first with flags 0",
-		       set->count);
-	return found;
-}
-
-/*
- * Names the NSEC3 chain must cover (RFC 5155 §7.1): authoritative names
- * and delegation points, plus the empty non-terminals between them and
- * the apex. Unsigned delegations, and empty non-terminals that only they
- * bring, may be left to an Opt-Out span (not required).
- */
-static int nsec3_names(const od_zone_t *z, n3name_t **out, size_t *count)
-{
-	size_t cap = 64, n = 0;
-	n3name_t *v = malloc(cap * sizeof(*v));
-	if (v == NULL)
-		return OD_ENOMEM;
-	size_t nodes_end;
-	for (size_t i = 0; i < z->nnodes; i++) {
-		const od_znode_t *nd = z->nodes[i];
-		node_kind_t kind = node_kind(nd);
-		if (kind == NODE_NONAUTH || nsec3_only(nd))
-			continue;
-		bool req = kind != NODE_DELEG ||
-		           od_znode_rrset(nd, OD_TYPE_DS) != NULL;
-		if (n == cap) {
-			n3name_t *nv = realloc(v, 2 * cap * sizeof(*v));
-			if (nv == NULL)
-				goto nomem;
-			v = nv;
-			cap *= 2;
-		}
-		v[n++] = (n3name_t){ nd->owner, nd, kind, req };
-	}
-	nodes_end = n;
-	/* Empty non-terminals: ancestors without a node. An ancestor that
-	   has a node is a chain member and walks on by itself. */
-	for (size_t i = 0; i < nodes_end; i++) {
-		const uint8_t *p = v[i].name;
-		bool req = v[i].required;
-		while (od_name_below(p, z->origin)) {
-			p = od_name_parent(p);
-			if (od_name_equal(p, z->origin) ||
-			    od_zone_find(z, p) != NULL)
-				break;
-			if (n == cap) {
-				n3name_t *nv = realloc(v, 2 * cap * sizeof(*v));
-				if (nv == NULL)
-					goto nomem;
-				v = nv;
-				cap *= 2;
-			}
-			v[n++] = (n3name_t){ p, NULL, NODE_AUTH, req };
-		}
-	}
-	/* One entry per empty non-terminal, required if any name below
-	   requires it. */
-	if (n > nodes_end) {
-		qsort(v + nodes_end, n - nodes_end, sizeof(*v), n3name_cmp);
-		size_t w = nodes_end;
-		for (size_t i = nodes_end; i < n; i++) {
-			if (w > nodes_end &&
-			    od_name_equal(v[w - 1].name, v[i].name)) {
-				v[w - 1].required |= v[i].required;
-				continue;
-			}
-			v[w++] = v[i];
-		}
-		n = w;
-	}
-	*out = v;
-	*count = n;
-	return 0;
-nomem:
-	free(v);
-	return OD_ENOMEM;
-}
-
-/* The NSEC3 chain (RFC 5155 §7.1). Returns true when ok. */
-static bool check_nsec3_chain(vctx_t *c, const od_zrrset_t *param_set)
-{
-	const od_zone_t *z = c->z;
-	size_t before = c->errors;
-	od_nsec3_params_t p;
-	n3rec_t *recs = NULL;
-	n3name_t *names = NULL;
-	size_t nrec = 0, nnames = 0;
-	uint16_t *types = NULL;
-	char hb[64], hb2[64], nb[OD_NAME_STRLEN];
-	if (!nsec3_params(c, param_set, &p))
-		return false;
-	if (p.alg != OD_NSEC3_ALG_SHA1) {
-		report(c, z->origin, OD_TYPE_NSEC3PARAM, true,
-		       "NSEC3 hash algorithm %u is not supported", p.alg);
-		return false;
-	}
-	if (p.iterations > 0)
-		report(c, z->origin, OD_TYPE_NSEC3PARAM, false,
-		       "%u NSEC3 iterations: RFC 9276 §3.1 says 0",
-		       p.iterations);
-
-	/* The NSEC3 records, and what must not be there. */
-	size_t cap = 0;
-	for (size_t i = 0; i < z->nnodes; i++) {
-		const od_znode_t *n = z->nodes[i];
-		if (od_znode_rrset(n, OD_TYPE_NSEC))
-			report(c, n->owner, OD_TYPE_NSEC, true,
-			       "NSEC record in an NSEC3 zone");
-		const od_zrrset_t *set = od_znode_rrset(n, OD_TYPE_NSEC3);
-		if (set == NULL)
-			continue;
-		if (node_kind(n) == NODE_NONAUTH ||
-		    od_name_labels(n->owner) != od_name_labels(z->origin) + 1) {
-			report(c, n->owner, OD_TYPE_NSEC3, true,
-			       "NSEC3 owner is not a hash label under the "
-			       "origin");
-			continue;
-		}
-		if (set->count != 1) {
-			report(c, n->owner, OD_TYPE_NSEC3, true,
-			       "%u NSEC3 records (one expected)", set->count);
-			continue;
-		}
-		if (nrec == cap) {
-			cap = cap ? 2 * cap : 64;
-			n3rec_t *nr = realloc(recs, cap * sizeof(*nr));
-			if (nr == NULL)
-				goto nomem;
-			recs = nr;
-		}
-		n3rec_t *e = &recs[nrec];
-		memset(e, 0, sizeof(*e));
-		e->node = n;
-		od_rr_t rr = { .owner = n->owner,
-			       .rdata = set->rrs[0]->data,
-			       .rdlen = set->rrs[0]->len,
-			       .type = OD_TYPE_NSEC3 };
-		if (od_nsec3_parse(&e->rd, rr.rdata, rr.rdlen) < 0 ||
-		    e->rd.next_len != OD_NSEC3_HASH_MAXLEN ||
-		    od_nsec3_owner_hash(&rr, z->origin, e->hash) !=
-		            OD_NSEC3_HASH_MAXLEN) {
-			report(c, n->owner, OD_TYPE_NSEC3, true,
-			       "malformed NSEC3 (RDATA or owner hash)");
-			continue;
-		}
-		if (e->rd.alg != p.alg || e->rd.iterations != p.iterations ||
-		    e->rd.salt_len != p.salt_len ||
-		    memcmp(e->rd.salt, p.salt, p.salt_len) != 0)
-			report(c, n->owner, OD_TYPE_NSEC3, true,
-			       "parameters (algorithm %u, %u iterations, "
-			       "salt length %u) differ from the NSEC3PARAM",
-			       e->rd.alg, e->rd.iterations, e->rd.salt_len);
-		if (e->rd.flags & ~OD_NSEC3_FLAG_OPTOUT)
-			report(c, n->owner, OD_TYPE_NSEC3, false,
-			       "unknown flags 0x%02x", e->rd.flags);
-		nrec++;
-	}
-	if (nrec == 0) {
-		report(c, z->origin, OD_TYPE_NSEC3, true,
-		       "NSEC3PARAM but no NSEC3 record");
-		goto out;
-	}
-	qsort(recs, nrec, sizeof(*recs), n3rec_cmp);
-
-	/* Ring: each next hashed owner is the following owner hash, the
-	   last one's the first. */
-	for (size_t i = 0; i < nrec; i++) {
-		const n3rec_t *e = &recs[i], *f = &recs[(i + 1) % nrec];
-		if (i + 1 < nrec &&
-		    memcmp(e->hash, f->hash, sizeof(e->hash)) == 0)
-			report(c, f->node->owner, OD_TYPE_NSEC3, true,
-			       "two NSEC3 records with the same owner hash");
-		if (memcmp(e->rd.next, f->hash, OD_NSEC3_HASH_MAXLEN) != 0)
-			report(c, e->node->owner, OD_TYPE_NSEC3, true,
-			       "chain broken: next hashed owner %s, expected "
-			       "%s",
-			       hash_str(e->rd.next, hb, sizeof(hb)),
-			       hash_str(f->hash, hb2, sizeof(hb2)));
-	}
-
-	int r = nsec3_names(z, &names, &nnames);
-	if (r < 0)
-		goto nomem;
-	uint32_t budget = VERIFY_NSEC3_BUDGET;
-	size_t tcap = 0;
-	for (size_t i = 0; i < nnames; i++) {
-		const n3name_t *nm = &names[i];
-		n3rec_t key;
-		r = od_nsec3_hash(key.hash, nm->name, &p, &budget);
-		if (r == OD_ELIMIT) {
-			report(c, z->origin, OD_TYPE_NSEC3, true,
-			       "NSEC3 hashing budget spent (%zu names, %u "
-			       "iterations): the rest is not checked",
-			       nnames, p.iterations);
-			break;
-		}
-		if (r < 0)
-			goto nomem;
-		n3rec_t *e =
-		        bsearch(&key, recs, nrec, sizeof(*recs), n3rec_cmp);
-		if (e == NULL) {
-			/* The span covering the hash: the last owner hash
-			   below it, or the last of the ring. */
-			size_t lo = 0, hi = nrec;
-			while (lo < hi) {
-				size_t mid = (lo + hi) / 2;
-				if (memcmp(recs[mid].hash, key.hash,
-				           OD_NSEC3_HASH_MAXLEN) < 0)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			const n3rec_t *cov = &recs[lo ? lo - 1 : nrec - 1];
-			if (nm->required)
-				report(c, nm->name, OD_TYPE_NSEC3, true,
-				       "no NSEC3 (hash %s)%s",
-				       hash_str(key.hash, hb, sizeof(hb)),
-				       nm->node ? ""
-				                : " for this empty "
-				                  "non-terminal");
-			else if (!(cov->rd.flags & OD_NSEC3_FLAG_OPTOUT))
-				report(c, nm->name, OD_TYPE_NSEC3, true,
-				       "no NSEC3 (hash %s), and the covering "
-				       "NSEC3 %s has no Opt-Out",
-				       hash_str(key.hash, hb, sizeof(hb)),
-				       name_str(cov->node->owner, nb,
-				                sizeof(nb)));
-			continue;
-		}
-		if (e->used) {
-			report(c, nm->name, OD_TYPE_NSEC3, true,
-			       "hash %s collides with another name",
-			       hash_str(key.hash, hb, sizeof(hb)));
-			continue;
-		}
-		e->used = true;
-		size_t need = nm->node ? (size_t)nm->node->nsets + 2 : 1;
-		if (tcap < need) {
-			uint16_t *nt = realloc(types, need * sizeof(*nt));
-			if (nt == NULL)
-				goto nomem;
-			types = nt;
-			tcap = need;
-		}
-		size_t nt =
-		        nm->node ? node_types(nm->node, nm->kind, false, types)
-		                 : 0;
-		char where[OD_NAME_STRLEN + 16];
-		snprintf(where, sizeof(where), " (at %s)",
-		         name_str(e->node->owner, nb, sizeof(nb)));
-		check_bitmap(c, nm->name, OD_TYPE_NSEC3, e->rd.bitmap,
-		             e->rd.bitmap_len, types, nt, where);
-	}
-	/* After a spent budget, unmatched records mean nothing. */
-	for (size_t i = 0; i < nrec && r != OD_ELIMIT; i++)
-		if (!recs[i].used)
-			report(c, recs[i].node->owner, OD_TYPE_NSEC3, true,
-			       "NSEC3 matches no name of the zone");
-out:
-	free(recs);
-	free(names);
-	free(types);
-	return c->errors == before;
-nomem:
-	report(c, z->origin, 0, true, "out of memory");
-	free(recs);
-	free(names);
-	free(types);
-	return false;
+	if (cls == OD_ZV_ANCHOR || cls == OD_ZV_CHAIN)
+		flush_pending(o);
+	emit(o, owner, type, error, msg);
 }
 
 /* Trust anchors ---------------------------------------------------------- */
@@ -897,230 +185,84 @@ static int read_anchors(const char *path, const uint8_t *origin, anchor_t *v,
 	return EXIT_OK;
 }
 
-/* The DNSKEY RRset must be signed by a key an anchor names. */
-static void check_anchors(vctx_t *c, const anchor_t *v, size_t n,
-                          const bool *signed_by)
+/*
+ * The anchors od_zone_verify checks: DS and DNSKEY records of the origin.
+ * Each other record is a problem of the file, as is a file without any
+ * usable record.
+ */
+static size_t usable_anchors(const anchor_t *v, size_t n, const uint8_t *origin,
+                             od_zv_anchor_t *use, out_t *o)
 {
-	const uint8_t *origin = c->z->origin;
 	char ob[OD_NAME_STRLEN];
-	size_t usable = 0;
-	bool matched = false;
+	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const anchor_t *a = &v[i];
+		pending_t *p = &o->pending[o->npending];
 		if (a->type != OD_TYPE_DS && a->type != OD_TYPE_DNSKEY) {
-			report(c, a->owner, a->type, true,
-			       "trust anchor (line %u) is not DS or DNSKEY",
-			       a->line);
+			*p = (pending_t){ .owner = a->owner, .type = a->type };
+			snprintf(p->msg, sizeof(p->msg),
+			         "trust anchor (line %u) is not DS or DNSKEY",
+			         a->line);
+			o->npending++;
 			continue;
 		}
 		if (!od_name_equal(a->owner, origin)) {
-			report(c, a->owner, a->type, true,
-			       "trust anchor (line %u) is for another name "
-			       "than the origin %s",
-			       a->line, name_str(origin, ob, sizeof(ob)));
+			*p = (pending_t){ .owner = a->owner, .type = a->type };
+			snprintf(p->msg, sizeof(p->msg),
+			         "trust anchor (line %u) is for another name "
+			         "than the origin %s",
+			         a->line, name_str(origin, ob, sizeof(ob)));
+			o->npending++;
 			continue;
 		}
-		usable++;
-		for (size_t k = 0; k < c->nkeys && !matched; k++) {
-			if (!signed_by[k])
-				continue;
-			const od_dnskey_t *key = &c->keys[k];
-			if (a->type == OD_TYPE_DNSKEY) {
-				matched = a->rdlen == key->rdlen &&
-				          memcmp(a->rdata, key->rdata,
-				                 key->rdlen) == 0;
-				continue;
-			}
-			int m = od_ds_match(origin, a->rdata, a->rdlen,
-			                    key->rdata, key->rdlen);
-			if (m == 1) {
-				matched = true;
-			} else if (m < 0) {
-				report(c, a->owner, a->type, false,
-				       "trust anchor (line %u) cannot be "
-				       "used: %s",
-				       a->line, od_strerror(m));
-				break;
-			}
-		}
+		use[k++] = (od_zv_anchor_t){ .type = a->type,
+			                     .rdata = a->rdata,
+			                     .rdlen = a->rdlen,
+			                     .line = a->line };
 	}
-	if (usable == 0)
-		report(c, origin, OD_TYPE_DNSKEY, true,
-		       "no DS or DNSKEY record of the origin in the trust "
-		       "anchor file");
-	else if (!matched)
-		report(c, origin, OD_TYPE_DNSKEY, true,
-		       "DNSKEY RRset not signed by a trust anchor");
+	if (k == 0) {
+		pending_t *p = &o->pending[o->npending++];
+		*p = (pending_t){ .owner = origin, .type = OD_TYPE_DNSKEY };
+		snprintf(p->msg, sizeof(p->msg),
+		         "no DS or DNSKEY record of the origin in the trust "
+		         "anchor file");
+	}
+	return k;
 }
 
-/* DNSSEC ----------------------------------------------------------------- */
+/* Output ----------------------------------------------------------------- */
 
-static size_t count_sigs(const od_zone_t *z)
+/* Copy a memory stream's text to fp. */
+static void put_stream(FILE *fp, FILE *mem, char **text, size_t *len)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < z->nnodes; i++) {
-		const od_zrrset_t *s =
-		        od_znode_rrset(z->nodes[i], OD_TYPE_RRSIG);
-		if (s)
-			n += s->count;
-	}
-	return n;
+	if (mem == NULL || fflush(mem) != 0 || *len == 0)
+		return;
+	fwrite(*text, 1, *len, fp);
 }
 
-/*
- * Check every signature and the denial chain of a signed zone (apex
- * DNSKEY RRset present). *chain gets a text for the summary.
- */
-static int check_dnssec(vctx_t *c, const anchor_t *anchors, size_t nanchors,
-                        bool have_anchors, const char **chain)
+/* The ZONEMD lines. Returns the summary word; *bad set when invalid. */
+static const char *print_zonemd(const char *name, const od_zv_result_t *res,
+                                out_t *o, char **ztext, size_t *zlen)
 {
-	const od_zone_t *z = c->z;
-	const od_zrrset_t *dnskeys = od_znode_rrset(z->apex, OD_TYPE_DNSKEY);
-	int ret = 0;
-	c->keys = calloc(dnskeys->count + 1, sizeof(*c->keys));
-	bool *signed_by = calloc(dnskeys->count + 1, sizeof(bool));
-	if (c->keys == NULL || signed_by == NULL) {
-		free(signed_by);
-		return OD_ENOMEM;
-	}
-	bool have_sep = false;
-	for (size_t i = 0; i < dnskeys->count; i++) {
-		const od_zrr_t *rr = dnskeys->rrs[i];
-		od_dnskey_t *k = &c->keys[c->nkeys];
-		int r = od_dnskey_from_rdata(k, rr->data, rr->len, NULL);
-		if (r == OD_ENOMEM) {
-			ret = r;
-			goto out;
+	if (res->by_class[OD_ZV_ZONEMD] == 0) {
+		if (res->zonemd_checked && res->zonemd == OD_ZONEMD_OK) {
+			printf("%s: ZONEMD verified: serial %u, SIMPLE %s\n",
+			       name, res->zonemd_serial,
+			       hash_name(res->zonemd_hash));
+			return "verified";
 		}
-		if (r < 0) {
-			report(c, z->origin, OD_TYPE_DNSKEY, true,
-			       "malformed DNSKEY (key tag %u, algorithm %u)",
-			       od_key_tag(rr->data, rr->len),
-			       rr->len > 3 ? rr->data[3] : 0);
-			continue;
-		}
-		c->nkeys++;
-		if (!od_dnskey_usable(k))
-			continue;
-		c->zone_alg[k->alg] = true;
-		if (k->flags & OD_DNSKEY_SEP)
-			have_sep = true;
-	}
-	bool any_alg = false;
-	for (unsigned a = 0; a < 256; a++)
-		any_alg |= c->zone_alg[a];
-	if (!any_alg)
-		report(c, z->origin, OD_TYPE_DNSKEY, true,
-		       "no usable zone key (ZONE flag, protocol 3, not "
-		       "revoked) in the DNSKEY RRset");
-	/* Generous but bounded: every signature tried against every key
-	   that shares its tag and algorithm. */
-	uint64_t budget = (uint64_t)count_sigs(z) * VERIFY_MAX_KEYS + 16;
-	c->lim = (od_rrsig_limits_t){
-		.budget = budget > UINT32_MAX ? UINT32_MAX : (uint32_t)budget,
-		.max_keys = VERIFY_MAX_KEYS,
-	};
-
-	for (size_t i = 0; i < z->nnodes; i++) {
-		const od_znode_t *n = z->nodes[i];
-		node_kind_t kind = node_kind(n);
-		check_stray_sigs(c, n, kind);
-		if (kind == NODE_NONAUTH)
-			continue;
-		for (size_t s = 0; s < n->nsets; s++) {
-			const od_zrrset_t *set = &n->sets[s];
-			if (set->type == OD_TYPE_RRSIG)
-				continue;
-			if (kind == NODE_DELEG && !deleg_signed(set->type))
-				continue;
-			bool apex_keys = (n->flags & OD_ZN_APEX) &&
-			                 set->type == OD_TYPE_DNSKEY;
-			ret = check_sigs(c, n, set,
-			                 apex_keys ? signed_by : NULL);
-			if (ret < 0)
-				goto out;
-		}
-	}
-
-	/* With no valid signature at all the errors are already there. */
-	bool any_signed = false, sep_signed = false;
-	for (size_t k = 0; k < c->nkeys; k++) {
-		any_signed |= signed_by[k];
-		if (signed_by[k] && (c->keys[k].flags & OD_DNSKEY_SEP))
-			sep_signed = true;
-	}
-	if (have_sep && any_signed && !sep_signed)
-		report(c, z->origin, OD_TYPE_DNSKEY, false,
-		       "DNSKEY RRset not signed by a key with the SEP flag "
-		       "(KSK)");
-	if (have_anchors)
-		check_anchors(c, anchors, nanchors, signed_by);
-
-	const od_zrrset_t *param = od_znode_rrset(z->apex, OD_TYPE_NSEC3PARAM);
-	if (param) {
-		*chain = check_nsec3_chain(c, param) ? "NSEC3 chain ok"
-		                                     : "NSEC3 chain broken";
-	} else if (od_znode_rrset(z->apex, OD_TYPE_NSEC)) {
-		*chain = check_nsec_chain(c) ? "NSEC chain ok"
-		                             : "NSEC chain broken";
-	} else {
-		report(c, z->origin, 0, true,
-		       "neither NSEC nor NSEC3PARAM at the apex: no denial "
-		       "chain");
-		*chain = "no NSEC/NSEC3 chain";
-	}
-out:
-	free(signed_by);
-	return ret;
-}
-
-/* ZONEMD (RFC 8976). Returns the summary word; *bad set when invalid. */
-static const char *check_zonemd(const od_zone_t *z, const char *name, bool *bad)
-{
-	od_zonemd_result_t res;
-	int r = od_zonemd_verify(z, &res);
-	if (r < 0) {
-		fprintf(stderr, "onedot-zone: %s: verify: %s\n", name,
-		        od_strerror(r));
-		*bad = true;
-		return "not checked";
-	}
-	if (res.status == OD_ZONEMD_OK) {
-		const od_zonemd_rr_result_t *m = &res.rr[res.matched];
-		printf("%s: ZONEMD verified: serial %u, SIMPLE %s\n", name,
-		       m->serial, hash_name(m->hash));
-		return "verified";
-	}
-	if (res.status == OD_ZONEMD_NONE) {
 		fprintf(stderr,
 		        "%s: no ZONEMD at the apex: digest not checked\n",
 		        name);
 		return "none";
 	}
-	*bad = true;
-	fprintf(stderr, "%s: ZONEMD invalid: %s\n", name,
-	        od_zonemd_status_str(res.status));
-	size_t shown = res.count < OD_ZONEMD_MAXREC ? res.count
-	                                            : OD_ZONEMD_MAXREC;
-	for (size_t i = 0; i < shown; i++) {
-		const od_zonemd_rr_result_t *rr = &res.rr[i];
-		fprintf(stderr, "  ZONEMD %u %u %u: %s", rr->serial, rr->scheme,
-		        rr->hash, od_zonemd_status_str(rr->status));
-		if (rr->status == OD_ZONEMD_SERIAL_MISMATCH)
-			fprintf(stderr, " (ZONEMD serial %u, SOA serial %u)",
-			        rr->serial, res.soa_serial);
-		if (rr->status == OD_ZONEMD_DIGEST_MISMATCH &&
-		    rr->scheme == OD_ZONEMD_SCHEME_SIMPLE) {
-			uint8_t d[OD_ZONEMD_DIGEST_MAX];
-			int dl = od_zonemd_digest(z, rr->scheme, rr->hash, d,
-			                          sizeof(d));
-			if (dl > 0) {
-				fprintf(stderr, "; computed ");
-				hex_out(stderr, d, (size_t)dl);
-			}
-		}
-		fputc('\n', stderr);
+	if (!res->zonemd_checked) {
+		fprintf(stderr, "onedot-zone: %s: verify: %s\n", name,
+		        o->verdict);
+		return "not checked";
 	}
+	fprintf(stderr, "%s: ZONEMD invalid: %s\n", name, o->verdict);
+	put_stream(stderr, o->zonemd, ztext, zlen);
 	return "invalid";
 }
 
@@ -1132,53 +274,83 @@ static int verify_zone(const args_t *a, const char *ta_file, uint64_t now)
 		return ex;
 	const char *name = display_name(a->file);
 	anchor_t anchors[VERIFY_MAX_ANCHORS];
-	size_t nanchors = 0;
+	od_zv_anchor_t use[VERIFY_MAX_ANCHORS];
+	size_t nanchors = 0, nuse = 0;
+	char *ptext = NULL, *ztext = NULL;
+	size_t plen = 0, zlen = 0;
+	out_t *o = calloc(1, sizeof(*o));
+	if (o == NULL ||
+	    (o->problems = open_memstream(&ptext, &plen)) == NULL ||
+	    (o->zonemd = open_memstream(&ztext, &zlen)) == NULL) {
+		fprintf(stderr, "onedot-zone: %s: verify: %s\n", name,
+		        od_strerror(OD_ENOMEM));
+		ex = EXIT_PROBLEM;
+		goto out;
+	}
 	if (ta_file) {
 		ex = read_anchors(ta_file, z->origin, anchors, &nanchors);
 		if (ex != EXIT_OK)
 			goto out;
+		nuse = usable_anchors(anchors, nanchors, z->origin, use, o);
 	}
-	bool zonemd_bad = false;
-	const char *zonemd = check_zonemd(z, name, &zonemd_bad);
-
-	vctx_t c = { .z = z, .now = now };
 	bool is_signed = z->apex && od_znode_rrset(z->apex, OD_TYPE_DNSKEY);
-	const char *chain = "";
-	if (is_signed) {
-		int r = check_dnssec(&c, anchors, nanchors, ta_file != NULL,
-		                     &chain);
-		if (r < 0) {
-			fprintf(stderr, "onedot-zone: %s: verify: %s\n", name,
-			        od_strerror(r));
-			c.errors++;
-		}
-	} else {
-		if (count_sigs(z) > 0)
-			report(&c, z->origin, OD_TYPE_DNSKEY, true,
-			       "RRSIG records but no DNSKEY RRset at the "
-			       "apex");
-		if (ta_file)
-			report(&c, z->origin, OD_TYPE_DNSKEY, true,
-			       "trust anchor given, but the zone is not "
-			       "signed (no DNSKEY RRset at the apex)");
+	/* The file's problems are said with the signatures' check. */
+	if (!is_signed)
+		o->npending = 0;
+
+	od_zv_opts_t opts = {
+		.now = now,
+		.anchors = use,
+		.nanchors = nuse,
+		.report = on_problem,
+		.ctx = o,
+	};
+	od_zv_result_t res;
+	int r = od_zone_verify(z, &opts, &res);
+	flush_pending(o);
+	if (!is_signed && ta_file && nuse == 0)
+		emit(o, z->origin, OD_TYPE_DNSKEY, true,
+		     "trust anchor given, but the zone is not signed (no "
+		     "DNSKEY RRset at the apex)");
+	const char *zonemd = print_zonemd(name, &res, o, &ztext, &zlen);
+	if (r < 0) {
+		fprintf(stderr, "onedot-zone: %s: verify: %s\n", name,
+		        od_strerror(r));
+		o->errors++;
 	}
-	if (c.errors + c.warnings > c.shown)
+	fflush(stdout);
+	put_stream(stdout, o->problems, &ptext, &plen);
+	if (o->errors + o->warnings > o->shown)
 		printf("... %zu more problems not shown\n",
-		       c.errors + c.warnings - c.shown);
-	if (is_signed)
+		       o->errors + o->warnings - o->shown);
+	if (is_signed) {
+		const char *chain = "";
+		if (od_znode_rrset(z->apex, OD_TYPE_NSEC3PARAM))
+			chain = res.chain_ok ? "NSEC3 chain ok"
+			                     : "NSEC3 chain broken";
+		else if (od_znode_rrset(z->apex, OD_TYPE_NSEC))
+			chain = res.chain_ok ? "NSEC chain ok"
+			                     : "NSEC chain broken";
+		else
+			chain = "no NSEC/NSEC3 chain";
 		printf("%s: %zu RRsets, %zu signatures verified, %s, ZONEMD "
 		       "%s: %zu errors, %zu warnings\n",
-		       name, c.rrsets, c.verified, chain, zonemd, c.errors,
-		       c.warnings);
-	else
+		       name, res.rrsets, res.verified, chain, zonemd, o->errors,
+		       o->warnings);
+	} else {
 		printf("%s: not signed (no DNSKEY at the apex), ZONEMD %s: "
 		       "%zu errors, %zu warnings\n",
-		       name, zonemd, c.errors, c.warnings);
-	ex = (c.errors || zonemd_bad) ? EXIT_PROBLEM : EXIT_OK;
-	for (size_t k = 0; k < c.nkeys; k++)
-		od_dnskey_free(&c.keys[k]);
-	free(c.keys);
+		       name, zonemd, o->errors, o->warnings);
+	}
+	ex = (o->errors || res.by_class[OD_ZV_ZONEMD]) ? EXIT_PROBLEM : EXIT_OK;
 out:
+	if (o && o->problems)
+		fclose(o->problems);
+	if (o && o->zonemd)
+		fclose(o->zonemd);
+	free(ptext);
+	free(ztext);
+	free(o);
 	for (size_t i = 0; i < nanchors; i++)
 		free(anchors[i].rdata);
 	od_zone_free(z);
