@@ -70,6 +70,7 @@ int odd_conf_init(odd_conf_t *c)
 	}
 	c->nacl = n;
 	odd_prefill_conf_init(&c->prefill);
+	odd_lr_conf_init(&c->localroot);
 	return 0;
 }
 
@@ -82,6 +83,7 @@ void odd_conf_free(odd_conf_t *c)
 	free(c->control);
 	free(c->ntas);
 	odd_prefill_conf_free(&c->prefill);
+	odd_lr_conf_free(&c->localroot);
 	free(c->acl);
 	free(c->qlog_file);
 	memset(c, 0, sizeof(*c));
@@ -474,6 +476,10 @@ static int load_qlog(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *m)
 	return 0;
 }
 
+static const char lr_needs_dnssec[] =
+        "localroot needs dnssec: true: the copy is verified against the "
+        "trust anchors";
+
 static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 {
 	static const char *const keys[] = { "listen",
@@ -504,6 +510,7 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 		                            "serve-stale",
 		                            "serve-stale-window",
 		                            "serve-stale-client-timeout",
+		                            "localroot",
 		                            NULL };
 	od_ycn_t v;
 	uint64_t u;
@@ -669,6 +676,14 @@ static int load_top(odd_conf_t *c, od_yc_t *yc, const od_ycn_t *root)
 	if (od_yc_get(yc, root, "query-log", &v) &&
 	    (r = load_qlog(c, yc, &v)) < 0)
 		return r;
+	if (od_yc_get(yc, root, "localroot", &v)) {
+		if ((r = odd_lr_conf_load(&c->localroot, yc, &v)) < 0)
+			return r;
+		/* Here, with the key's position, when the file itself turns
+		   validation off; --no-dnssec is odd_conf_finish's. */
+		if (c->localroot.nsources && !c->dnssec)
+			return od_yc_fail(yc, &v, "%s", lr_needs_dnssec);
+	}
 	return 0;
 }
 
@@ -692,6 +707,10 @@ int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen)
 	if (c->nlisten == 0 && odd_conf_add_listen(c, "127.0.0.1@53") < 0) {
 		snprintf(err, errlen, "out of memory");
 		return OD_ENOMEM;
+	}
+	if (c->localroot.nsources && !c->dnssec) {
+		snprintf(err, errlen, "%s", lr_needs_dnssec);
+		return OD_EINVAL;
 	}
 	if (c->nacl == 0)
 		od_log_warn("access-control is empty: every client is refused",

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "daemon/localroot.h"
 #include "daemon/prefill.h"
 #include "lib/name.h"
 #include "net/net.h"
@@ -82,6 +83,8 @@ typedef struct odd_conf {
 	unsigned qlog_keep;   /*!< rotated files kept (ODD_QLOG_KEEP_DEFAULT) */
 	/*! The prefill list (prefill.h); file NULL: off. */
 	odd_prefill_conf_t prefill;
+	/*! The local root (localroot.h); no sources: off. */
+	odd_lr_conf_t localroot;
 	/* Serve-stale (RFC 8767). */
 	bool serve_stale;         /*!< answer from expired data (true) */
 	uint32_t stale_window;    /*!< seconds past expiry (86400) */
@@ -143,7 +146,8 @@ int odd_conf_add_nta(odd_conf_t *c, const odd_nta_conf_t *nta);
  */
 int odd_parse_seconds(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
-/*! Final checks; no listener: 127.0.0.1@53. */
+/*! Final checks (a local root needs validation); no listener:
+ *  127.0.0.1@53. */
 int odd_conf_finish(odd_conf_t *c, char *err, size_t errlen);
 
 #endif

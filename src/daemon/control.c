@@ -106,6 +106,143 @@ static uint64_t rd(_Atomic uint64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* localroot ---------------------------------------------------------- */
+
+/* A wall-clock time, or null for 0 (never, none). */
+static void put_time(od_sbuf_t *out, const char *key, int64_t t)
+{
+	if (t == 0)
+		od_sbuf_printf(out, ",\"%s\":null", key);
+	else
+		od_sbuf_printf(out, ",\"%s\":%lld", key, (long long)t);
+}
+
+/* The reason of a failed last attempt is known. */
+static bool lr_reason_ok(const odd_lr_status_t *st)
+{
+	return st->last_reason >= 0 && st->last_reason < ODD_LRF_COUNT;
+}
+
+/* The serial is shown while there is a copy, or was one (expired). */
+static bool lr_has_serial(const odd_lr_status_t *st)
+{
+	return st->have_copy || st->state == ODD_LR_EXPIRED;
+}
+
+/* status: {"state":...,"disabled":...,"serial":...}, or null. */
+static void put_localroot_short(od_sbuf_t *out, odd_localroot_t *lr)
+{
+	if (lr == NULL) {
+		od_sbuf_puts(out, ",\"localroot\":null");
+		return;
+	}
+	odd_lr_status_t st;
+	odd_localroot_status(lr, &st);
+	od_sbuf_printf(out, ",\"localroot\":{\"state\":\"%s\",\"disabled\":%s",
+	               odd_lr_state_str(st.state),
+	               st.disabled ? "true" : "false");
+	if (lr_has_serial(&st))
+		od_sbuf_printf(out, ",\"serial\":%lu}",
+		               (unsigned long)st.serial);
+	else
+		od_sbuf_puts(out, ",\"serial\":null}");
+}
+
+static const char localroot_usage[] =
+        "localroot status | localroot refresh | localroot disable | "
+        "localroot enable";
+
+static void lr_status(od_sbuf_t *out, odd_localroot_t *lr)
+{
+	odd_lr_status_t st;
+	odd_localroot_status(lr, &st);
+	int64_t now = (int64_t)time(NULL);
+	od_sbuf_printf(out, ",\"state\":\"%s\",\"disabled\":%s",
+	               odd_lr_state_str(st.state),
+	               st.disabled ? "true" : "false");
+	if (lr_has_serial(&st))
+		od_sbuf_printf(out, ",\"serial\":%lu",
+		               (unsigned long)st.serial);
+	else
+		od_sbuf_puts(out, ",\"serial\":null");
+	od_sbuf_puts(out, ",\"source\":");
+	if (st.source[0])
+		od_ctl_json_str(out, st.source);
+	else
+		od_sbuf_puts(out, "null");
+	od_sbuf_printf(out, ",\"records\":%zu", st.records);
+	put_time(out, "refreshed", st.refreshed);
+	if (st.refreshed)
+		od_sbuf_printf(out, ",\"age\":%lld",
+		               (long long)(now - st.refreshed));
+	else
+		od_sbuf_puts(out, ",\"age\":null");
+	put_time(out, "expires", st.expires);
+	/* Negative once the lifetime is over. */
+	if (st.expires)
+		od_sbuf_printf(out, ",\"expires_in\":%lld",
+		               (long long)(st.expires - now));
+	else
+		od_sbuf_puts(out, ",\"expires_in\":null");
+	put_time(out, "sig_expires", st.sig_expires);
+	put_time(out, "last_attempt", st.last_attempt);
+	put_time(out, "next_refresh", st.next_refresh);
+	od_sbuf_puts(out, ",\"last_error\":");
+	if (st.last_error[0])
+		od_ctl_json_str(out, st.last_error);
+	else
+		od_sbuf_puts(out, "null");
+	od_sbuf_puts(out, ",\"last_reason\":");
+	if (st.last_error[0] && lr_reason_ok(&st))
+		od_ctl_json_str(out, odd_lr_reason_str(
+		                             (odd_lr_reason_t)st.last_reason));
+	else
+		od_sbuf_puts(out, "null");
+	od_sbuf_printf(out, ",\"refreshes\":%llu,\"loads\":%llu,\"failures\":{",
+	               (unsigned long long)st.refreshes,
+	               (unsigned long long)st.loads);
+	for (int i = 0; i < ODD_LRF_COUNT; i++)
+		od_sbuf_printf(out, "%s\"%s\":%llu", i ? "," : "",
+		               odd_lr_reason_str((odd_lr_reason_t)i),
+		               (unsigned long long)st.failures[i]);
+	od_sbuf_printf(out,
+	               "},\"answers\":%llu,\"notifies\":%llu,"
+	               "\"verify_seconds\":%.3f",
+	               (unsigned long long)st.answers,
+	               (unsigned long long)st.notifies, st.verify_seconds);
+}
+
+static int cmd_localroot(void *ctx, int argc, char **argv, od_sbuf_t *out,
+                         char *err, size_t errlen)
+{
+	odd_server_t *srv = ctx;
+	if (argc != 2)
+		return bad_args(err, errlen, localroot_usage);
+	const char *sub = argv[1];
+	if (strcmp(sub, "status") != 0 && strcmp(sub, "refresh") != 0 &&
+	    strcmp(sub, "disable") != 0 && strcmp(sub, "enable") != 0) {
+		snprintf(err, errlen, "unknown localroot command '%.40s' (%s)",
+		         sub, localroot_usage);
+		return OD_EINVAL;
+	}
+	if (srv->localroot == NULL) {
+		snprintf(err, errlen, "local root is not configured");
+		return OD_EINVAL;
+	}
+	if (strcmp(sub, "status") == 0) {
+		lr_status(out, srv->localroot);
+	} else if (strcmp(sub, "refresh") == 0) {
+		/* Asynchronous: the loader runs it; status shows the end. */
+		odd_localroot_refresh(srv->localroot);
+		od_sbuf_puts(out, ",\"refresh\":\"started\"");
+	} else {
+		bool off = strcmp(sub, "disable") == 0;
+		odd_localroot_set_disabled(srv->localroot, off);
+		od_sbuf_printf(out, ",\"disabled\":%s", off ? "true" : "false");
+	}
+	return 0;
+}
+
 /* status ------------------------------------------------------------- */
 
 static int cmd_status(void *ctx, int argc, char **argv, od_sbuf_t *out,
@@ -120,6 +257,7 @@ static int cmd_status(void *ctx, int argc, char **argv, od_sbuf_t *out,
 	               "\"validation\":%s",
 	               ONEDOT_VERSION, (long long)(now - srv->started),
 	               srv->nwstats, srv->trust ? "true" : "false");
+	put_localroot_short(out, srv->localroot);
 	if (srv->trust == NULL) {
 		od_sbuf_puts(out, ",\"trust\":null");
 		return 0;
@@ -661,9 +799,13 @@ static int cmd_reload(void *ctx, int argc, char **argv, od_sbuf_t *out,
 }
 
 static const od_ctl_cmd_t commands[] = {
-	{ "reload", cmd_reload }, { "status", cmd_status },
-	{ "stats", cmd_stats },   { "cache", cmd_cache },
-	{ "nta", cmd_nta },       { "trust-anchors", cmd_trust_anchors },
+	{ "reload", cmd_reload },
+	{ "status", cmd_status },
+	{ "stats", cmd_stats },
+	{ "cache", cmd_cache },
+	{ "nta", cmd_nta },
+	{ "trust-anchors", cmd_trust_anchors },
+	{ "localroot", cmd_localroot },
 };
 
 int odd_control_path(const odd_conf_t *conf, char *out, size_t cap, char *err,

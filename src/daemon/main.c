@@ -19,6 +19,7 @@
 #include "daemon/clock.h"
 #include "daemon/config.h"
 #include "daemon/control.h"
+#include "daemon/localroot.h"
 #include "daemon/metrics.h"
 #include "daemon/qlog.h"
 #include "daemon/reload.h"
@@ -37,7 +38,8 @@ static const char usage_text[] =
         "[--nta NAME[:DURATION]]...\n"
         "              [--control PATH] [--metrics ADDR@PORT]\n"
         "              [--no-dnssec] [--workers N] [--log-level LEVEL]\n"
-        "              [--log-target stderr|syslog]\n"
+        "              [--log-target stderr|syslog] "
+        "[--localroot SOURCE]...\n"
         "              [--check-config]\n"
         "\n"
         "  -c, --config FILE     YAML configuration (docs/onedot.md)\n"
@@ -64,6 +66,12 @@ static const char usage_text[] =
         "  --workers N           worker threads (default: one per CPU)\n"
         "  --log-level LEVEL     error, warn, info (default) or debug\n"
         "  --log-target TARGET   stderr (default) or syslog\n"
+        "  --localroot SOURCE    serve the root zone from a verified local\n"
+        "                        copy (RFC 8806) fetched from SOURCE:\n"
+        "                        axfr://ADDR[@PORT], https://URL or\n"
+        "                        file:PATH (repeatable, tried in order;\n"
+        "                        added to the file's sources; needs\n"
+        "                        validation; docs/localroot.md)\n"
         "  --check-config        read the config and the hints, report, "
         "exit\n"
         "  -h, --help            this text\n"
@@ -122,10 +130,40 @@ static void raise_nofile(void)
 typedef struct cli {
 	const char *conf_file, *hints, *ta, *state, *control, *metrics;
 	const char *workers, *log_level, *log_target;
-	const char **listens, **ntas;
-	size_t nlistens, nntas;
+	const char **listens, **ntas, **lrs;
+	size_t nlistens, nntas, nlrs;
 	bool no_dnssec;
 } cli_t;
+
+/*
+ * The --localroot sources: appended to those of the file. eturn 0, or
+ * an error with the message in err (2 for the caller: a usage error).
+ */
+static int add_lr_sources(odd_conf_t *c, const char **lrs, size_t n, char *err,
+                          size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		odd_lr_source_t src;
+		char e[400];
+		int r = odd_lr_source_parse(lrs[i], &src, e, sizeof(e));
+		if (r < 0) {
+			snprintf(err, errlen, "--localroot %s", e);
+			return r;
+		}
+		r = odd_lr_conf_add(&c->localroot, &src);
+		if (r < 0) {
+			odd_lr_source_free(&src);
+			if (r == OD_ELIMIT)
+				snprintf(err, errlen,
+				         "--localroot '%s': at most %u sources",
+				         lrs[i], ODD_LR_SOURCES_MAX);
+			else
+				snprintf(err, errlen, "out of memory");
+			return r;
+		}
+	}
+	return 0;
+}
 
 /*
  * odd_conf_build_fn of a reload: the file, then the command line over
@@ -157,6 +195,8 @@ static int build_conf(void *ctx, odd_conf_t *c, char *err, size_t errlen)
 		c->metrics_on = true;
 	if (a->no_dnssec)
 		c->dnssec = false;
+	if ((r = add_lr_sources(c, a->lrs, a->nlrs, err, errlen)) < 0)
+		goto fail;
 	for (size_t i = 0; i < a->nntas; i++) {
 		odd_nta_conf_t nta;
 		if ((r = odd_nta_parse(a->ntas[i], ':', &nta, err, errlen)) <
@@ -353,11 +393,14 @@ int main(int argc, char **argv)
 	int ex = 1;
 	const char **listens = calloc((size_t)argc + 1, sizeof(char *));
 	const char **ntas = calloc((size_t)argc + 1, sizeof(char *));
-	size_t nlistens = 0, nntas = 0;
-	if (listens == NULL || ntas == NULL || odd_conf_init(&conf) < 0) {
+	const char **lrs = calloc((size_t)argc + 1, sizeof(char *));
+	size_t nlistens = 0, nntas = 0, nlrs = 0;
+	if (listens == NULL || ntas == NULL || lrs == NULL ||
+	    odd_conf_init(&conf) < 0) {
 		fprintf(stderr, "onedot: out of memory\n");
 		free(listens);
 		free(ntas);
+		free(lrs);
 		return 1;
 	}
 	for (int i = 1; i < argc; i++) {
@@ -389,6 +432,8 @@ int main(int argc, char **argv)
 			dst = &metrics_s;
 		} else if (strcmp(a, "--nta") == 0) {
 			dst = &ntas[nntas++];
+		} else if (strcmp(a, "--localroot") == 0) {
+			dst = &lrs[nlrs++];
 		} else if (strcmp(a, "--workers") == 0) {
 			dst = &workers_s;
 		} else if (strcmp(a, "--log-level") == 0) {
@@ -465,6 +510,18 @@ int main(int argc, char **argv)
 		}
 		if (odd_conf_add_nta(&conf, &nta) < 0) {
 			fprintf(stderr, "onedot: out of memory\n");
+			goto out;
+		}
+	}
+	{
+		int lr = add_lr_sources(&conf, lrs, nlrs, err, sizeof(err));
+		if (lr == OD_ENOMEM) {
+			fprintf(stderr, "onedot: out of memory\n");
+			goto out;
+		}
+		if (lr < 0) {
+			fprintf(stderr, "onedot: %s\n%s", err, usage_text);
+			ex = 2;
 			goto out;
 		}
 	}
@@ -554,6 +611,21 @@ int main(int argc, char **argv)
 		od_log_info("prefill list", "file=%s names=%llu",
 		            conf.prefill.file, (unsigned long long)ps.names);
 	}
+	/* After the trust anchors (the copy is verified against them),
+	   before the workers: the saved copy is loaded and verified now,
+	   so the first queries can be answered from it. */
+	if (conf.localroot.nsources) {
+		const char *sd = conf.state_dir ? conf.state_dir
+		                                : ODD_STATE_DIR_DEFAULT;
+		if (odd_localroot_open(&srv.localroot, &conf.localroot, sd,
+		                       trust, check_only, err,
+		                       sizeof(err)) < 0) {
+			fprintf(stderr, "onedot: localroot: %s\n", err);
+			goto out;
+		}
+		srv.lr_hook = (odr_localroot_t){ .answer = odd_localroot_answer,
+			                         .ctx = srv.localroot };
+	}
 	if (check_only && conf.qlog_file &&
 	    !qlog_writable(conf.qlog_file, err, sizeof(err))) {
 		fprintf(stderr, "onedot: query-log: %s\n", err);
@@ -561,8 +633,13 @@ int main(int argc, char **argv)
 	}
 	if (check_only) {
 		printf("onedot: configuration ok, %zu root server addresses, "
-		       "validation %s\n",
+		       "validation %s",
 		       srv.hints.n, conf.dnssec ? "on" : "off");
+		if (conf.localroot.nsources)
+			printf(", local root from %zu source%s",
+			       conf.localroot.nsources,
+			       conf.localroot.nsources == 1 ? "" : "s");
+		putchar('\n');
 		ex = 0;
 		goto out;
 	}
@@ -582,8 +659,10 @@ int main(int argc, char **argv)
 		       .log_target = log_target,
 		       .listens = listens,
 		       .ntas = ntas,
+		       .lrs = lrs,
 		       .nlistens = nlistens,
 		       .nntas = nntas,
+		       .nlrs = nlrs,
 		       .no_dnssec = no_dnssec };
 	srv.reload = odd_reload_new(&srv, build_conf, &cli);
 	if (srv.reload == NULL) {
@@ -695,6 +774,18 @@ int main(int argc, char **argv)
 		od_log_info("listening", "addr=%s transports=udp,tcp", a);
 	}
 	odd_reload_set_net(srv.reload, net);
+	/* The workers answer (from the saved copy, when it verified): the
+	   loader's first refresh starts now. */
+	if (srv.localroot && odd_localroot_start(srv.localroot) < 0) {
+		od_log_error("startup failed",
+		             "error=\"the local root loader cannot start\"");
+		od_ctl_stop(ctl);
+		ctl = NULL;
+		odd_metrics_stop(metrics);
+		metrics = NULL;
+		od_net_stop(net);
+		goto out;
+	}
 	char cs[32];
 	size_str(conf.cache_size, cs, sizeof(cs));
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -742,6 +833,9 @@ out:
 	if (srv.aggr != NULL)
 		odr_aggr_free(srv.aggr);
 	odr_hints_free(&srv.hints);
+	/* After the workers (their env points at it) and the control and
+	   metrics threads; before the trust anchors it reads. */
+	odd_localroot_free(srv.localroot);
 	/* After the workers: requests may hold a snapshot until then. */
 	odd_trust_free(trust);
 	odd_prefill_free(srv.prefill);
@@ -752,5 +846,6 @@ out:
 	odd_conf_free(&conf);
 	free(listens);
 	free(ntas);
+	free(lrs);
 	return ex;
 }

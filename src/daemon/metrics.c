@@ -357,6 +357,84 @@ static void write_trust(odd_server_t *srv, od_sbuf_t *o)
 	free(v);
 }
 
+/* The reason of a failed last attempt is known. */
+static bool lr_reason_ok(const odd_lr_status_t *st)
+{
+	return st->last_reason >= 0 && st->last_reason < ODD_LRF_COUNT;
+}
+
+/* The local root (localroot.h), when configured. */
+static void write_localroot(odd_server_t *srv, od_sbuf_t *o)
+{
+	if (srv->localroot == NULL)
+		return;
+	odd_lr_status_t st;
+	odd_localroot_status(srv->localroot, &st);
+	int64_t now = (int64_t)time(NULL);
+	head(o, "onedot_localroot_state", "gauge",
+	     "1 for the current state of the local root copy (none: no "
+	     "copy, fresh: refreshed, stale: refresh failing, expired: "
+	     "lifetime over, not used), 0 for the others.");
+	for (int k = 0; k < ODD_LR_STATE_COUNT; k++)
+		od_sbuf_printf(o, "onedot_localroot_state{state=\"%s\"} %d\n",
+		               odd_lr_state_str((odd_lr_state_t)k),
+		               (int)st.state == k);
+	one(o, "onedot_localroot_disabled", "gauge",
+	    "1 when answering from the local root copy is disabled.",
+	    st.disabled);
+	one(o, "onedot_localroot_serial", "gauge",
+	    "SOA serial of the local root copy (0 without one).",
+	    st.have_copy || st.state == ODD_LR_EXPIRED ? st.serial : 0);
+	if (st.refreshed) {
+		int64_t age = now - st.refreshed;
+		one(o, "onedot_localroot_age_seconds", "gauge",
+		    "Seconds since the last successful refresh of the local "
+		    "root copy.",
+		    age > 0 ? (uint64_t)age : 0);
+	}
+	int64_t left = st.expires ? st.expires - now : 0;
+	one(o, "onedot_localroot_expiry_seconds", "gauge",
+	    "Seconds until the lifetime of the local root copy ends (0 "
+	    "without a usable copy).",
+	    left > 0 ? (uint64_t)left : 0);
+	head(o, "onedot_localroot_last_error", "gauge",
+	     "1 while the last refresh attempt of the local root failed, "
+	     "with the reason (no sample after a success).");
+	if (st.last_error[0] && lr_reason_ok(&st)) {
+		od_sbuf_printf(
+		        o, "onedot_localroot_last_error{reason=\"%s\"} 1\n",
+		        odd_lr_reason_str((odd_lr_reason_t)st.last_reason));
+	}
+	head(o, "onedot_localroot_failures_total", "counter",
+	     "Refresh attempts of the local root that failed or copies "
+	     "refused, by reason.");
+	for (int k = 0; k < ODD_LRF_COUNT; k++)
+		od_sbuf_printf(
+		        o,
+		        "onedot_localroot_failures_total{reason=\"%s\"} %llu\n",
+		        odd_lr_reason_str((odd_lr_reason_t)k),
+		        (unsigned long long)st.failures[k]);
+	one(o, "onedot_localroot_refreshes_total", "counter",
+	    "Successful refreshes of the local root (a new copy or the same "
+	    "serial).",
+	    st.refreshes);
+	one(o, "onedot_localroot_loads_total", "counter",
+	    "Local root copies verified and put in use.", st.loads);
+	one(o, "onedot_localroot_answers_total", "counter",
+	    "Root-server queries answered from the local root copy.",
+	    st.answers);
+	one(o, "onedot_localroot_notifies_total", "counter",
+	    "NOTIFY messages for the root accepted from an AXFR source.",
+	    st.notifies);
+	one(o, "onedot_localroot_records", "gauge",
+	    "Records in the local root copy.", st.records);
+	head(o, "onedot_localroot_verify_seconds", "gauge",
+	     "Time the last parse and verification of a local root copy "
+	     "took.");
+	od_sbuf_printf(o, "onedot_localroot_verify_seconds %.6f\n",
+	               st.verify_seconds);
+}
+
 void odd_metrics_write(odd_server_t *srv, od_sbuf_t *out)
 {
 	sums_t s;
@@ -374,6 +452,7 @@ void odd_metrics_write(odd_server_t *srv, od_sbuf_t *out)
 	write_cache(srv, out);
 	write_prefill(srv, out);
 	write_trust(srv, out);
+	write_localroot(srv, out);
 }
 
 /* HTTP (ctl/http.h) -------------------------------------------------- */

@@ -125,6 +125,67 @@ static bool ntas_eq(const odd_conf_t *a, const odd_conf_t *b)
 	return true;
 }
 
+static bool tsig_eq(const od_tsig_key_t *a, const od_tsig_key_t *b)
+{
+	return od_name_equal(a->name, b->name) && a->alg == b->alg &&
+	       a->secret_len == b->secret_len &&
+	       memcmp(a->secret, b->secret, a->secret_len) == 0;
+}
+
+static bool lr_eq(const odd_lr_conf_t *a, const odd_lr_conf_t *b)
+{
+	if (a->nsources != b->nsources || a->refresh != b->refresh ||
+	    !str_eq(a->state, b->state) ||
+	    a->require_zonemd != b->require_zonemd || a->margin != b->margin ||
+	    a->ixfr != b->ixfr || a->has_tsig != b->has_tsig ||
+	    (a->has_tsig && !tsig_eq(&a->tsig, &b->tsig)) ||
+	    !str_eq(a->ca_file, b->ca_file))
+		return false;
+	/* A source is what its text says. */
+	for (size_t i = 0; i < a->nsources; i++)
+		if (a->sources[i].kind != b->sources[i].kind ||
+		    !str_eq(a->sources[i].text, b->sources[i].text))
+			return false;
+	return true;
+}
+
+/*
+ * A copy of the running local root settings into *dst (freed first):
+ * the sources are parsed again from their text, so the copy owns what
+ * odd_lr_conf_free frees. \return 0 or OD_ENOMEM.
+ */
+static int lr_copy(const odd_lr_conf_t *run, odd_lr_conf_t *dst)
+{
+	odd_lr_conf_t c;
+	odd_lr_conf_init(&c);
+	for (size_t i = 0; i < run->nsources; i++) {
+		odd_lr_source_t src;
+		char e[300];
+		if (odd_lr_source_parse(run->sources[i].text, &src, e,
+		                        sizeof(e)) < 0)
+			goto fail; /* it parsed at start */
+		if (odd_lr_conf_add(&c, &src) < 0) {
+			odd_lr_source_free(&src);
+			goto fail;
+		}
+	}
+	c.refresh = run->refresh;
+	c.require_zonemd = run->require_zonemd;
+	c.margin = run->margin;
+	c.ixfr = run->ixfr;
+	c.has_tsig = run->has_tsig;
+	c.tsig = run->tsig;
+	if ((run->state && (c.state = strdup(run->state)) == NULL) ||
+	    (run->ca_file && (c.ca_file = strdup(run->ca_file)) == NULL))
+		goto fail;
+	odd_lr_conf_free(dst);
+	*dst = c;
+	return 0;
+fail:
+	odd_lr_conf_free(&c);
+	return OD_ENOMEM;
+}
+
 /* A string that needs a restart: the running value goes into the new
    configuration. \return 0 or OD_ENOMEM. */
 static int keep_str(keys_t *rs, const char *key, char *const *run, char **nw)
@@ -179,6 +240,12 @@ static int keep_restart(const odd_conf_t *run, odd_conf_t *nw, keys_t *rs)
 		np->ntypes = rp->ntypes;
 		np->concurrency = rp->concurrency;
 		np->refresh = rp->refresh;
+	}
+	/* The loader and its copy are set up once, at start. */
+	if (!lr_eq(&run->localroot, &nw->localroot)) {
+		key_add(rs, "localroot");
+		if (lr_copy(&run->localroot, &nw->localroot) < 0)
+			return OD_ENOMEM;
 	}
 	if (run->metrics_on != nw->metrics_on ||
 	    (run->metrics_on && !od_listen_eq(&run->metrics, &nw->metrics))) {

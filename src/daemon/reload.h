@@ -23,9 +23,9 @@
  *
  * Settings that cannot change at run time (workers, cache-size,
  * state-dir, control, metrics, dnssec, aggressive-nsec, trust-anchor,
- * root-hints, log-target, the query log) keep their running value: the
- * new configuration gets the running one, and each change is logged as
- * a warning ("needs a restart") and reported.
+ * root-hints, log-target, the query log, localroot) keep their running
+ * value: the new configuration gets the running one, and each change is
+ * logged as a warning ("needs a restart") and reported.
  *
  * Reclamation: readers load srv->conf and srv->rconf at any time, in any
  * thread (handlers, deferred work on the workers' loops, the control and

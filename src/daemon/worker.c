@@ -12,6 +12,7 @@
 #include <uv.h>
 
 #include "daemon/clock.h"
+#include "daemon/localroot.h"
 #include "daemon/trust.h"
 #include "lib/edns.h"
 #include "lib/error.h"
@@ -1089,7 +1090,9 @@ void *odd_worker_init(unsigned idx, void *ctx)
 		              .infra = srv->infra,
 		              .aggr = srv->aggr,
 		              .random = rng_next,
-		              .random_ctx = &w->rng };
+		              .random_ctx = &w->rng,
+		              .localroot = srv->localroot ? &srv->lr_hook
+		                                          : NULL };
 	w->tab_seed = rng_next(&w->rng);
 	/* What can fail comes before the first handle: once one is
 	   initialised, w must outlive its close (the loop runs on after a
@@ -1209,6 +1212,19 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 	bool tcp = q->tr == OD_TR_TCP;
 	count(&w->st->queries);
 	count(&w->st->qtype[tcp][qtype_index(q->wire, q->len)]);
+	/* NOTIFY (RFC 1996) for the local root: before the access list,
+	   since a primary need not be a client; the local root itself
+	   refuses every sender but its AXFR sources. */
+	if (w->srv->localroot && q->len >= 12 && !(q->wire[2] & 0x80) &&
+	    ((q->wire[2] >> 3) & 0x0f) == OD_OPCODE_NOTIFY) {
+		size_t n = odd_localroot_notify(w->srv->localroot, q->wire,
+		                                q->len, q->peer, out, cap);
+		len = n <= cap && n <= MSG_MAX ? (int)n : 0;
+		count_answer(w, out, len, start);
+		if (w->srv->qlog)
+			qlog_sync(w, q, out, len, NULL, start);
+		return len;
+	}
 	if (!odd_acl_allows(conf->acl, conf->nacl, q->peer)) {
 		len = error_answer(w, q, OD_RCODE_REFUSED, out, cap);
 		count_answer(w, out, len, start);

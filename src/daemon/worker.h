@@ -54,6 +54,14 @@
  * (every 250 ms) with internal queries of the same kind; their answer
  * goes to the prefill scheduler, which reads its TTLs.
  *
+ * Local root (srv->localroot set, localroot.h): every worker's env
+ * carries srv->lr_hook, so the engine answers root-server queries from
+ * the verified copy when it may. A client query with opcode NOTIFY goes
+ * to odd_localroot_notify (before the access list: a primary need not
+ * be a client), which acknowledges it from an AXFR source and refuses
+ * it from anyone else; without a local root a NOTIFY is the engine's
+ * (NOTIMP).
+ *
  * Upstream exchanges are counted by class (odd_ucls_t: the zone whose
  * servers were asked, from odr_send_t.zone): the round-trip time of each
  * answered exchange and each exchange timeout, once per exchange however
@@ -165,6 +173,12 @@ typedef struct odd_server {
 	int64_t started;      /*!< wall clock of the start, seconds */
 	/*! NULL: no prefill list; worker 0 runs it (prefill.h). */
 	odd_prefill_t *prefill;
+	/*! NULL: no local root (localroot.h); set before the workers
+	 *  start, freed after they stopped. */
+	odd_localroot_t *localroot;
+	/*! The engine's hook to localroot (every worker's env.localroot
+	 *  points here when localroot is set). */
+	odr_localroot_t lr_hook;
 } odd_server_t;
 
 /* od_net_conf_t callbacks; ctx is the odd_server_t. */

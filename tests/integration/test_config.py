@@ -246,6 +246,7 @@ NEEDS = {
                  "file": "/var/lib/onedot/example.com.zone"},
     "query-log.": {"file": "/var/log/onedot/query.log"},
     "prefill.": {"file": "/etc/onedot/popular.txt"},
+    "localroot.": {"sources": "[ \"file:/var/lib/onedot/root.zone\" ]"},
 }
 
 
