@@ -45,7 +45,7 @@ FORMAT_FILES = $(shell find src tests bench -path '*/corpus' -prune -o \
 	-type f \( -name '*.c' -o -name '*.h' \) -print 2>/dev/null)
 
 .PHONY: all deps build check check-asan fuzz fuzz-run bench bench-auth \
-	bench-resolver demo clean \
+	bench-resolver bench-localroot demo clean \
 	format format-check
 
 all: build
@@ -84,6 +84,7 @@ bench: deps
 	@bench/dnssec/run
 	@bench/auth/run
 	@$(MAKE) bench-resolver
+	@$(MAKE) bench-localroot
 
 # onedot-auth next to NSD and Knot DNS only (needs root: port 53).
 bench-auth: deps
@@ -103,6 +104,15 @@ bench-resolver: deps
 		$(CMAKE) --build build-release -j$(JOBS) --target onedot-resolver; \
 	fi
 	@bench/resolver/run
+
+# The local root: load and verify a root-size copy (file, AXFR), and
+# upstream queries on a cold cache next to Unbound's auth-zone (needs
+# root: port 53).
+bench-localroot: deps
+	@$(call configure,build-release,$(RELEASE_CMAKE))
+	@$(CMAKE) --build build-release -j$(JOBS) --target onedot-auth \
+		onedot-zone onedot-resolver
+	@bench/localroot/run
 
 # A private hierarchy on 127.11/16 and the onedot resolver on it (needs
 # root: port 53); DEMO_FLAGS="--resolver unbound" shows it with Unbound.
