@@ -495,8 +495,12 @@ struct odd_localroot {
 	pthread_cond_t cv; /*!< CLOCK_MONOTONIC */
 	pthread_t thread;
 	bool started;
-	volatile bool stop;
+	_Atomic bool stop;
 	bool wake;
+	odd_lr_purge_fn purge; /*!< set before the loader starts */
+	void *purge_ctx;
+	int64_t stored; /*!< loader only: refresh time last written to the
+	                     state file */
 
 	/* Under mu. */
 	lr_copy_t *copy; /*!< published; NULL: none */
@@ -855,6 +859,9 @@ static int read_file(const char *path, char **out, size_t *len)
 	return 0;
 }
 
+/* Tolerance for a saved refresh time ahead of the clock, seconds. */
+#define LR_CLOCK_SKEW_S 300
+
 /* Load the saved copy at open (no thread runs yet: no lock needed). */
 static void load_saved(odd_localroot_t *lr)
 {
@@ -870,6 +877,7 @@ static void load_saved(odd_localroot_t *lr)
 		            od_strerror(r));
 		return;
 	}
+	int64_t now = wall_now(lr);
 	if (parse_head(text, len, &refreshed, source, sizeof(source)) < 0) {
 		free(text);
 		od_log_warn("localroot saved copy not used",
@@ -898,7 +906,17 @@ static void load_saved(odd_localroot_t *lr)
 		            lr->state_path);
 		return;
 	}
-	int64_t now = wall_now(lr);
+	/* A refresh time ahead of the clock (a clock stepped back since,
+	 * or a damaged file) would stretch the SOA expire bound: such a
+	 * copy is not trusted. */
+	if (refreshed > now + LR_CLOCK_SKEW_S) {
+		od_zone_free(z);
+		od_log_warn("localroot saved copy not used",
+		            "path=%s reason=parse error=\"refreshed=%" PRId64
+		            " is later than the clock (%" PRId64 ")\"",
+		            lr->state_path, refreshed, now);
+		return;
+	}
 	od_zv_result_t res;
 	double t0 = mono_seconds();
 	int why = verify_copy(lr, z, now, &res, err, sizeof(err));
@@ -1055,17 +1073,35 @@ static int64_t next_after(const odd_localroot_t *lr, int64_t now, bool ok)
 	return now + at_least(ok ? c->soa_refresh : c->soa_retry);
 }
 
-/* Under mu: the copy's lifetime is over. */
-static void expire_locked(odd_localroot_t *lr)
+/* Under mu: the copy's lifetime is over. \return the copy, for
+ * expired_drop once mu is released (freeing a whole zone under mu would
+ * stall the workers' answers). */
+static lr_copy_t *expire_locked(odd_localroot_t *lr)
 {
 	lr_copy_t *c = lr->copy;
 	lr->copy = NULL;
 	lr->state = ODD_LR_EXPIRED;
 	lr->expires = 0;
-	if (c != NULL)
-		od_log_error("localroot copy expired, using the root servers",
-		             "serial=%" PRIu32, c->serial);
+	return c;
+}
+
+/* After expire_locked, without mu: say so, drop the copy and what it
+ * put in the resolver's cache. */
+static void expired_drop(odd_localroot_t *lr, lr_copy_t *c)
+{
+	if (c == NULL)
+		return;
+	od_log_error("localroot copy expired, using the root servers",
+	             "serial=%" PRIu32, c->serial);
 	copy_unref(c);
+	if (lr->purge != NULL)
+		lr->purge(lr->purge_ctx);
+}
+
+void odd_localroot_set_purge(odd_localroot_t *lr, odd_lr_purge_fn fn, void *ctx)
+{
+	lr->purge = fn;
+	lr->purge_ctx = ctx;
 }
 
 static void fail_source(odd_localroot_t *lr, const odd_lr_source_t *src,
@@ -1091,13 +1127,19 @@ static void fail_source(odd_localroot_t *lr, const odd_lr_source_t *src,
 	            odd_lr_reason_str((odd_lr_reason_t)why), clean);
 }
 
+/* An up-to-date refresh rewrites the state file at most this often,
+ * seconds. */
+#define LR_STORE_SAME_S 600
+
 static void store_logged(odd_localroot_t *lr, const lr_copy_t *c,
                          int64_t refreshed)
 {
 	char err[256];
 	err[0] = '\0';
-	if (store_copy(lr, c, refreshed, err, sizeof(err)) == 0)
+	if (store_copy(lr, c, refreshed, err, sizeof(err)) == 0) {
+		lr->stored = refreshed;
 		return;
+	}
 	pthread_mutex_lock(&lr->mu);
 	lr->failures[ODD_LRF_STORE]++;
 	pthread_mutex_unlock(&lr->mu);
@@ -1123,6 +1165,17 @@ static bool refresh_same(odd_localroot_t *lr, const odd_lr_source_t *src,
 		return false;
 	}
 	pthread_mutex_lock(&lr->mu);
+	/* The copy may have expired while the source was asked: an
+	 * expired copy is never used again, whatever the source says. */
+	if (lr->copy != have || now >= lr->expires) {
+		lr_copy_t *gone = lr->copy == have ? expire_locked(lr) : NULL;
+		pthread_mutex_unlock(&lr->mu);
+		expired_drop(lr, gone);
+		fail_source(lr, src, ODD_LRF_EXPIRED,
+		            "the copy expired during the refresh; a new "
+		            "copy is needed");
+		return false;
+	}
 	lr->refreshed = now;
 	lr->expires = expires;
 	lr->state = ODD_LR_FRESH;
@@ -1133,13 +1186,17 @@ static bool refresh_same(odd_localroot_t *lr, const odd_lr_source_t *src,
 	pthread_mutex_unlock(&lr->mu);
 	od_log_info("localroot up to date", "serial=%" PRIu32 " source=\"%s\"",
 	            have->serial, src->text);
-	store_logged(lr, have, now);
+	/* The saved refresh time only shortens the lifetime after a
+	 * restart when it is old; rewriting the whole zone for each
+	 * up-to-date answer (a NOTIFY flood) is not worth it. */
+	if (now - lr->stored >= LR_STORE_SAME_S)
+		store_logged(lr, have, now);
 	return true;
 }
 
 /* A new zone from src: verify and publish (z is taken). */
 static bool refresh_new(odd_localroot_t *lr, const odd_lr_source_t *src,
-                        od_zone_t *z, int64_t now)
+                        od_zone_t *z, bool by_ixfr, int64_t now)
 {
 	char err[256];
 	od_zv_result_t res;
@@ -1204,9 +1261,10 @@ static bool refresh_new(odd_localroot_t *lr, const odd_lr_source_t *src,
 	pthread_mutex_unlock(&lr->mu);
 	copy_unref(old);
 	od_log_info("localroot new copy",
-	            "serial=%" PRIu32 " source=\"%s\" records=%zu "
+	            "serial=%" PRIu32 " source=\"%s\" ixfr=%s records=%zu "
 	            "verify_ms=%.0f",
-	            c->serial, src->text, c->records, dt * 1000);
+	            c->serial, src->text, by_ixfr ? "yes" : "no", c->records,
+	            dt * 1000);
 	store_logged(lr, c, now);
 	return true;
 }
@@ -1216,12 +1274,22 @@ static bool refresh_new(odd_localroot_t *lr, const odd_lr_source_t *src,
 static void refresh_once(odd_localroot_t *lr)
 {
 	int64_t now = wall_now(lr);
+	lr_copy_t *gone = NULL;
 	pthread_mutex_lock(&lr->mu);
 	lr->last_attempt = now;
 	if (lr->copy != NULL && now >= lr->expires)
-		expire_locked(lr);
+		gone = expire_locked(lr);
 	lr_copy_t *have = lr->copy;
 	pthread_mutex_unlock(&lr->mu);
+	expired_drop(lr, gone);
+	gone = NULL;
+	/* A newer version refused by one source is not made good by
+	 * another source that still has our serial: the copy stays stale
+	 * (the October 2023 failure must not hide behind a mirror). */
+	bool newer_refused = false;
+	/* Without IXFR, for a second try after an IXFR result failed. */
+	odd_lr_conf_t axfr_only = lr->conf;
+	axfr_only.ixfr = false;
 	for (size_t i = 0; i < lr->conf.nsources && !lr->stop; i++) {
 		const odd_lr_source_t *src = &lr->conf.sources[i];
 		odd_lr_fetched_t f;
@@ -1234,6 +1302,8 @@ static void refresh_once(odd_localroot_t *lr)
 			od_zone_free(f.zone);
 			return;
 		}
+		/* Fetches take time: the copy's lifetime is judged now. */
+		now = wall_now(lr);
 		if (r < 0) {
 			int why = (int)odd_lr_fetch_reason(r);
 			if (why < 0 || why >= ODD_LRF_COUNT)
@@ -1245,14 +1315,44 @@ static void refresh_once(odd_localroot_t *lr)
 			continue;
 		}
 		if (f.zone == NULL) {
+			if (have != NULL && newer_refused)
+				continue;
 			if (have != NULL && refresh_same(lr, src, have, now))
 				return;
 			if (have == NULL)
 				fail_source(lr, src, ODD_LRF_FETCH,
 				            "no zone received");
+			else
+				have = NULL; /* it expired: a full copy next */
 			continue;
 		}
-		if (refresh_new(lr, src, f.zone, now))
+		bool by_ixfr = f.ixfr;
+		if (refresh_new(lr, src, f.zone, by_ixfr, now))
+			return;
+		newer_refused = true;
+		if (!by_ixfr || lr->stop)
+			continue;
+		/* The differences applied to our copy did not verify (a
+		 * broken journal, or a base that differs from the primary's
+		 * version of our serial): the whole zone, once. */
+		memset(&f, 0, sizeof(f));
+		err[0] = '\0';
+		r = odd_lr_fetch(src, &axfr_only, NULL, &lr->stop, &f, err,
+		                 sizeof(err));
+		if (lr->stop) {
+			od_zone_free(f.zone);
+			return;
+		}
+		now = wall_now(lr);
+		if (r < 0) {
+			int why = (int)odd_lr_fetch_reason(r);
+			if (why < 0 || why >= ODD_LRF_COUNT)
+				why = ODD_LRF_FETCH;
+			fail_source(lr, src, why,
+			            err[0] ? err : od_strerror(r));
+			continue;
+		}
+		if (f.zone != NULL && refresh_new(lr, src, f.zone, false, now))
 			return;
 	}
 	if (lr->stop)
@@ -1261,7 +1361,7 @@ static void refresh_once(odd_localroot_t *lr)
 	lr->next_refresh = next_after(lr, now, false);
 	if (lr->copy != NULL) {
 		if (now >= lr->expires) {
-			expire_locked(lr);
+			gone = expire_locked(lr);
 		} else if (lr->state != ODD_LR_STALE) {
 			lr->state = ODD_LR_STALE;
 			od_log_error("localroot copy is stale",
@@ -1270,6 +1370,7 @@ static void refresh_once(odd_localroot_t *lr)
 		}
 	}
 	pthread_mutex_unlock(&lr->mu);
+	expired_drop(lr, gone);
 }
 
 int odd_localroot_refresh_sync(odd_localroot_t *lr)
@@ -1286,6 +1387,8 @@ int odd_localroot_refresh_sync(odd_localroot_t *lr)
 /* Longest sleep of the loader: the wall clock may jump (or be moved in
  * tests), and an expiry must still be noticed soon after. */
 #define LR_WAIT_MAX_S 1
+/* Least time between the start of a refresh and one asked for. */
+#define LR_WAKE_MIN_S 2
 
 static void *loader_main(void *arg)
 {
@@ -1294,9 +1397,21 @@ static void *loader_main(void *arg)
 	lr->wake = true;
 	while (!lr->stop) {
 		int64_t now = wall_now(lr);
-		if (lr->copy != NULL && now >= lr->expires)
-			expire_locked(lr);
-		if (lr->wake || now >= lr->next_refresh) {
+		if (lr->copy != NULL && now >= lr->expires) {
+			lr_copy_t *gone = expire_locked(lr);
+			pthread_mutex_unlock(&lr->mu);
+			expired_drop(lr, gone);
+			pthread_mutex_lock(&lr->mu);
+			continue;
+		}
+		/* Asked-for refreshes (NOTIFY, onedotctl) start at most
+		 * every LR_WAKE_MIN_S: a NOTIFY flood from a spoofed
+		 * primary address costs one refresh per interval. */
+		bool asked = lr->wake &&
+		             (lr->last_attempt == 0 ||
+		              now - lr->last_attempt >= LR_WAKE_MIN_S ||
+		              now < lr->last_attempt);
+		if (asked || now >= lr->next_refresh) {
 			lr->wake = false;
 			pthread_mutex_unlock(&lr->mu);
 			refresh_once(lr);
@@ -1344,8 +1459,13 @@ void odd_localroot_refresh(odd_localroot_t *lr)
 void odd_localroot_set_disabled(odd_localroot_t *lr, bool disabled)
 {
 	pthread_mutex_lock(&lr->mu);
+	bool was = lr->disabled;
 	lr->disabled = disabled;
 	pthread_mutex_unlock(&lr->mu);
+	/* Disabling means no answer from the copy from now on: neither
+	 * a new one nor one it left in the cache. */
+	if (disabled && !was && lr->purge != NULL)
+		lr->purge(lr->purge_ctx);
 }
 
 void odd_localroot_free(odd_localroot_t *lr)

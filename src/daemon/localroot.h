@@ -47,11 +47,16 @@ struct odd_trust;
 
 #define ODD_LOCALROOT_FILE "localroot.zone" /*!< in STATE_DIR */
 #define ODD_LR_SOURCES_MAX 16
-#define ODD_LR_MARGIN_DEFAULT 3600u  /*!< seconds */
-#define ODD_LR_RETRY_NOCOPY 60u      /*!< retry without a copy, s */
-#define ODD_LR_REFRESH_MIN 1u        /*!< shortest refresh, s */
-#define ODD_LR_TIMEOUT_MS 30000u     /*!< one fetch attempt at most */
-#define ODD_LR_MAX_SIZE (256u << 20) /*!< largest zone text or AXFR */
+#define ODD_LR_MARGIN_DEFAULT 3600u /*!< seconds */
+#define ODD_LR_RETRY_NOCOPY 60u     /*!< retry without a copy, s */
+#define ODD_LR_REFRESH_MIN 1u       /*!< shortest refresh, s */
+#define ODD_LR_TIMEOUT_MS 30000u    /*!< one fetch attempt at most */
+#define ODD_LR_MAX_SIZE (64u << 20) /*!< largest zone text or AXFR */
+/*! Most records in a copy (the root zone has about 22,000): with the
+ *  size limit, it bounds what decompression can make of a transfer. */
+#define ODD_LR_MAX_RECORDS 1000000u
+/*! Most memory the records of one transfer may take once decompressed. */
+#define ODD_LR_MAX_MEM (512u << 20)
 
 typedef enum odd_lr_kind {
 	ODD_LR_AXFR = 0, /*!< axfr://ADDR[@PORT] (IXFR when a copy is held) */
@@ -180,8 +185,22 @@ size_t odd_localroot_answer(void *ctx, const uint8_t *q, size_t qlen, bool tcp,
 void odd_localroot_refresh(odd_localroot_t *lr);
 
 /*! Stop (true) or resume (false) answering from the copy, at once. The
- *  loader keeps refreshing while disabled. */
+ *  loader keeps refreshing while disabled. Disabling also purges (see
+ *  odd_localroot_set_purge). */
 void odd_localroot_set_disabled(odd_localroot_t *lr, bool disabled);
+
+/*!
+ * Forget what the copy's answers left in the resolver: the cached data
+ * of the root and of every single-label name (delegations, DS, NSEC,
+ * negative answers) and the root's RFC 8198 NSEC index. Called (from
+ * the loader or the control thread) when the local root is disabled and
+ * when a copy expires, so that neither keeps answering through the
+ * cache.
+ */
+typedef void (*odd_lr_purge_fn)(void *ctx);
+/*! Set before odd_localroot_start. */
+void odd_localroot_set_purge(odd_localroot_t *lr, odd_lr_purge_fn fn,
+                             void *ctx);
 
 /*!
  * A NOTIFY (RFC 1996) received by the resolver: q (qlen octets, opcode

@@ -47,7 +47,7 @@ fail(char *err, size_t errlen, odd_lr_reason_t why, const char *fmt, ...)
 	return rc;
 }
 
-static bool stopped(const volatile bool *stop)
+static bool stopped(const _Atomic bool *stop)
 {
 	return stop && *stop;
 }
@@ -162,6 +162,17 @@ static int check_root(od_zone_t *z, const char *name, char *err, size_t errlen)
 int odd_lr_parse_text(const char *text, size_t len, const char *name,
                       od_zone_t **out, char *err, size_t errlen)
 {
+	/* One record per line at most (a record continued in parentheses
+	 * spans several): this bounds the records before any is made. */
+	size_t lines = 1;
+	for (const char *c = text, *e = text + len;
+	     (c = memchr(c, '\n', (size_t)(e - c))) != NULL; c++)
+		lines++;
+	if (lines > ODD_LR_MAX_RECORDS)
+		return fail(err, errlen, ODD_LRF_PARSE,
+		            "%s: more than %u lines (a root zone has far "
+		            "fewer records)",
+		            name, ODD_LR_MAX_RECORDS);
 	scan_err_t se = { .err = err, .errlen = errlen, .name = name };
 	od_zload_opts_t o = {
 		.origin = ROOT,
@@ -311,7 +322,7 @@ typedef struct body {
 	char *buf;
 	size_t len, cap;
 	bool too_big;
-	const volatile bool *stop;
+	const _Atomic bool *stop;
 } body_t;
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ctx)
@@ -349,7 +360,7 @@ static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow,
 }
 
 static int fetch_http(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
-                      const od_zone_t *have, const volatile bool *stop,
+                      const od_zone_t *have, const _Atomic bool *stop,
                       odd_lr_fetched_t *out, char *err, size_t errlen)
 {
 	pthread_once(&curl_once, curl_init);
@@ -418,7 +429,7 @@ static int fetch_http(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
 typedef struct xfr {
 	const odd_lr_source_t *src;
 	const odd_lr_conf_t *lc;
-	const volatile bool *stop;
+	const _Atomic bool *stop;
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 	size_t bytes;             /* received, all connections */
 	char *err;
@@ -650,11 +661,16 @@ static int check_parsed(xfr_t *x, const uint8_t *wire, size_t len, uint16_t id,
 {
 	const char *qs = qtype_str(qtype);
 	int ret;
-	if (p->hdr.id != id || !p->hdr.qr || p->hdr.opcode != OD_OPCODE_QUERY)
+	if (p->hdr.id != id)
 		return xfail(x, ODD_LRF_FETCH,
 		             "%s response does not match the query (ID %u, "
 		             "expected %u)",
 		             qs, p->hdr.id, id);
+	if (!p->hdr.qr || p->hdr.opcode != OD_OPCODE_QUERY)
+		return xfail(x, ODD_LRF_FETCH,
+		             "%s answered by a message that is not a query "
+		             "response (QR %u, opcode %u)",
+		             qs, (unsigned)p->hdr.qr, (unsigned)p->hdr.opcode);
 	const od_question_t *q = od_pkt_question(p);
 	if ((first && q == NULL) ||
 	    (q && (p->count[OD_QUESTION] != 1 || !od_name_is_root(q->qname) ||
@@ -923,6 +939,16 @@ static int transfer(xfr_t *x, uint16_t qtype, const od_zone_t *have,
 				break;
 			}
 			ret = xstate_add(x, st, rr);
+			/* Compression makes small messages big in memory:
+			 * the transfer is bounded in records and memory. */
+			if (!ret && (rv->n >= ODD_LR_MAX_RECORDS ||
+			             rv->arena.used > ODD_LR_MAX_MEM))
+				ret = xfail(
+				        x, ODD_LRF_FETCH,
+				        "transfer larger than %u records or "
+				        "%u MiB in memory",
+				        ODD_LR_MAX_RECORDS,
+				        ODD_LR_MAX_MEM >> 20);
 			if (!ret && rrvec_push(rv, rr))
 				ret = xfail(x, ODD_LRF_FETCH, "out of memory");
 		}
@@ -1007,7 +1033,7 @@ static int xfr_once(xfr_t *x, uint16_t qtype, const od_zone_t *have,
 }
 
 static int fetch_axfr(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
-                      const od_zone_t *have, const volatile bool *stop,
+                      const od_zone_t *have, const _Atomic bool *stop,
                       odd_lr_fetched_t *out, char *err, size_t errlen)
 {
 	odd_lr_conf_t none;
@@ -1301,7 +1327,7 @@ out:
 /* Dispatch ----------------------------------------------------------- */
 
 int odd_lr_fetch(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
-                 const od_zone_t *have, const volatile bool *stop,
+                 const od_zone_t *have, const _Atomic bool *stop,
                  odd_lr_fetched_t *out, char *err, size_t errlen)
 {
 	if (stopped(stop))

@@ -14,6 +14,7 @@
 #ifndef OD_DAEMON_LR_FETCH_H
 #define OD_DAEMON_LR_FETCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -48,7 +49,7 @@ typedef struct odd_lr_fetched {
  *         message in err.
  */
 int odd_lr_fetch(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
-                 const od_zone_t *have, const volatile bool *stop,
+                 const od_zone_t *have, const _Atomic bool *stop,
                  odd_lr_fetched_t *out, char *err, size_t errlen);
 
 /*! The reason of a negative odd_lr_fetch return. */

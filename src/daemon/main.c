@@ -136,7 +136,8 @@ typedef struct cli {
 } cli_t;
 
 /*
- * The --localroot sources: appended to those of the file. eturn 0, or
+ * The --localroot sources: appended to those of the file. 
+eturn 0, or
  * an error with the message in err (2 for the caller: a usage error).
  */
 static int add_lr_sources(odd_conf_t *c, const char **lrs, size_t n, char *err,
@@ -350,6 +351,58 @@ static void snap_save(odd_server_t *srv, const odd_conf_t *conf)
  * directory missing or not writable, the file not writable), without
  * creating anything.
  */
+/* The names the local root's purge forgets: the root and single-label
+ * names (what root answers are about). */
+typedef struct lr_names {
+	uint8_t (*v)[OD_NAME_MAXLEN];
+	size_t n, cap;
+	bool oom;
+} lr_names_t;
+
+static int lr_collect(const odr_rrset_t *set, const odr_neg_t *neg,
+                      const uint8_t *qname, uint16_t qtype, void *ctx)
+{
+	(void)set;
+	(void)neg;
+	(void)qtype;
+	lr_names_t *ns = ctx;
+	/* A name with several entries is listed (and flushed) again:
+	   harmless, and no quadratic search. */
+	if (od_name_labels(qname) > 1)
+		return 0;
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 256;
+		void *nv = realloc(ns->v, cap * sizeof(*ns->v));
+		if (nv == NULL) {
+			ns->oom = true;
+			return 1;
+		}
+		ns->v = nv;
+		ns->cap = cap;
+	}
+	memcpy(ns->v[ns->n++], qname, od_name_len(qname));
+	return 0;
+}
+
+/* odd_lr_purge_fn: see localroot.h. */
+static void lr_purge(void *ctx)
+{
+	odd_server_t *srv = ctx;
+	lr_names_t ns = { 0 };
+	size_t flushed = 0;
+	/* Collected first: the walk holds each shard's lock. now 0: stale
+	   entries (serve-stale) go too. */
+	(void)odr_cache_walk(srv->cache, lr_collect, &ns, 0);
+	for (size_t i = 0; i < ns.n; i++)
+		flushed += odr_cache_flush(srv->cache, ns.v[i], false);
+	if (srv->aggr != NULL)
+		(void)odr_aggr_flush(srv->aggr, (const uint8_t *)"");
+	od_log_info("localroot purged the cache", "names=%zu entries=%zu%s",
+	            ns.n, flushed,
+	            ns.oom ? " error=\"out of memory: partial\"" : "");
+	free(ns.v);
+}
+
 static bool qlog_writable(const char *file, char *err, size_t errlen)
 {
 	char dir[4096];
@@ -625,6 +678,7 @@ int main(int argc, char **argv)
 		}
 		srv.lr_hook = (odr_localroot_t){ .answer = odd_localroot_answer,
 			                         .ctx = srv.localroot };
+		odd_localroot_set_purge(srv.localroot, lr_purge, &srv);
 	}
 	if (check_only && conf.qlog_file &&
 	    !qlog_writable(conf.qlog_file, err, sizeof(err))) {

@@ -564,7 +564,10 @@ def test_restart_with_expired_saved_copy(binary, ctl_path, root_up, tmp_path,
     d.start()
     try:
         st = d.status()
-        assert st["state"] in ("none", "expired"), st
+        # the saved copy was read, verified and found past its lifetime
+        # (a missing or unreadable file would leave "none")
+        assert st["state"] == "expired", st
+        assert st["serial"] is not None, st
         roots = hier.root_queries()
         queries = [("www.alpha.", "A"), ("www.beta.", "TXT"),
                    ("gamma.", "DS")]
@@ -649,13 +652,20 @@ def test_disable_enable(binary, ctl_path, root_up, tmp_path):
             ask_all(addr, queries, hier, where)
             return d.status()["answers"] - ans, hier.root_queries() - roots
 
-        got, roots = step([("www.alpha.", "A")], "enabled")
+        got, roots = step([("www.alpha.", "A"), ("zzjunk1-junk.", "A")],
+                          "enabled")
         assert got > 0 and roots == 0, (got, roots)
 
         assert d.js("localroot", "disable")["disabled"] is True
         assert d.status()["disabled"] is True
         assert d.metric("onedot_localroot_disabled") == 1
         got, roots = step([("www.beta.", "A"), ("beta.", "DS")], "disabled")
+        assert got == 0 and roots > 0, (got, roots)
+        # what the copy left in the cache is gone too: a junk TLD and a
+        # DS set it answered before are asked of the root server now
+        got, roots = step([("zzjunk1-junk.", "A")], "disabled")
+        assert got == 0 and roots > 0, (got, roots)
+        got, roots = step([("alpha.", "DS")], "disabled")
         assert got == 0 and roots > 0, (got, roots)
         # disabled is not a state of the copy
         assert d.status()["state"] == "fresh"

@@ -570,9 +570,14 @@ def test_ixfr(binary, hier, tmp_path, stack):
     assert s["loads"] == loads + 1, s
     check_changed(r, SERIAL + 1)
     check_answers(r, hier, SERIAL + 1)
-    # the primary answered an IXFR with the incremental form
+    # the primary answered an IXFR with the incremental form, and the
+    # resolver built the new copy from it: one AXFR only (the first copy)
     assert "zone=. type=IXFR result=ixfr" in p.log(), p.log()
-    assert 'msg="localroot new copy"' in r.log()
+    assert p.log().count("type=AXFR") == 1, p.log()
+    new = [l for l in r.log().splitlines()
+           if 'msg="localroot new copy"' in l
+           and "serial=%d " % (SERIAL + 1) in l]
+    assert new and "ixfr=yes" in new[-1], r.log()
 
 
 # ---------------------------------------------------------------- NOTIFY

@@ -156,7 +156,11 @@ typedef struct step {
 	step_kind_t kind;
 	const char *text;    /*!< S_ZONE */
 	odd_lr_reason_t why; /*!< S_FAIL */
+	int64_t takes;       /*!< the clock moves on this much meanwhile */
 } step_t;
+
+/* The pinned clock. */
+static int64_t g_now = T0;
 
 static step_t g_steps[8];
 static size_t g_nsteps, g_next;
@@ -173,7 +177,7 @@ static void script(size_t n, const step_t *s)
 }
 
 int odd_lr_fetch(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
-                 const od_zone_t *have, const volatile bool *stop,
+                 const od_zone_t *have, const _Atomic bool *stop,
                  odd_lr_fetched_t *out, char *err, size_t errlen)
 {
 	(void)lc;
@@ -188,6 +192,7 @@ int odd_lr_fetch(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
 	}
 	const step_t *s = &g_steps[g_next++];
 	memset(out, 0, sizeof(*out));
+	g_now += s->takes;
 	switch (s->kind) {
 	case S_ZONE:
 		return odd_lr_parse_text(s->text, strlen(s->text), src->text,
@@ -202,9 +207,6 @@ int odd_lr_fetch(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
 		return -(1 + (int)s->why);
 	}
 }
-
-/* The pinned clock. */
-static int64_t g_now = T0;
 
 static int64_t test_wall(void *ctx)
 {
@@ -1020,6 +1022,60 @@ static void test_restart(void **state)
 	odd_localroot_free(lr);
 }
 
+/* A newer version refused, then a source that still has our serial:
+ * the copy stays stale and its lifetime is not extended. A copy that
+ * expires while a source is asked is not brought back by "same serial".
+ * A saved refresh time ahead of the clock is not trusted. */
+static void test_refresh_edges(void **state)
+{
+	(void)state;
+	static const char *const srcs[] = { "file:/primary/root.zone",
+		                            "file:/mirror/root.zone" };
+	odd_lr_status_t st;
+	uint8_t out[4096];
+	odd_localroot_t *lr = open_file_lr(srcs, 2);
+	script(1, (step_t[]){ { .kind = S_ZONE, .text = zone_00 } });
+	assert_int_equal(odd_localroot_refresh_sync(lr), -1);
+	status_is(lr, ODD_LR_FRESH, 2026112900, &st);
+
+	char *bad = edit(zone_01, "127.30.0.2", "127.30.0.9");
+	g_now = T0 + 3600;
+	script(2, (step_t[]){ { .kind = S_ZONE, .text = bad },
+	                      { .kind = S_SAME } });
+	assert_int_equal(odd_localroot_refresh_sync(lr), ODD_LRF_ZONEMD);
+	status_is(lr, ODD_LR_STALE, 2026112900, &st);
+	assert_int_equal(st.refreshed, T0);
+	assert_int_equal(st.expires, T0 + SOA_EXPIRE);
+	assert_int_equal(st.refreshes, 1);
+	assert_true(strstr(st.last_error, "/primary/") != NULL);
+	free(bad);
+
+	/* The copy's lifetime ends while the first source is asked. */
+	g_now = T0 + SOA_EXPIRE - 10;
+	script(2, (step_t[]){ { .kind = S_SAME, .takes = 20 },
+	                      { .kind = S_FAIL, .why = ODD_LRF_FETCH } });
+	assert_int_equal(odd_localroot_refresh_sync(lr), ODD_LRF_FETCH);
+	status_is(lr, ODD_LR_EXPIRED, 2026112900, &st);
+	assert_int_equal(st.failures[ODD_LRF_EXPIRED], 1);
+	assert_false(g_had_copy); /* the mirror was asked for a full copy */
+	assert_int_equal(ask(lr, "example.", OD_TYPE_NS, OD_CLASS_IN, out,
+	                     sizeof(out)),
+	                 0);
+	odd_localroot_free(lr);
+
+	/* A saved copy refreshed "in the future". */
+	char *text = malloc(strlen(zone_00) + 200);
+	assert_non_null(text);
+	g_now = T0;
+	sprintf(text, "; onedot-localroot refreshed=%lld source=x serial=1\n%s",
+	        (long long)(T0 + 86400), zone_00);
+	write_state(text);
+	lr = open_file_lr(srcs, 1);
+	status_is(lr, ODD_LR_NONE, 0, &st);
+	odd_localroot_free(lr);
+	free(text);
+}
+
 static void test_state_file_unwritable(void **state)
 {
 	(void)state;
@@ -1109,6 +1165,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lifecycle, setup_dir,
 		                                teardown_dir),
 		cmocka_unit_test_setup_teardown(test_restart, setup_dir,
+		                                teardown_dir),
+		cmocka_unit_test_setup_teardown(test_refresh_edges, setup_dir,
 		                                teardown_dir),
 		cmocka_unit_test_setup_teardown(test_state_file_unwritable,
 		                                setup_dir, teardown_dir),

@@ -468,7 +468,7 @@ typedef struct primary {
 	size_t per_msg;           /* records per message */
 	size_t cut_after;         /* close after this many records (0: never) */
 	bool ignore;              /* accept, read, answer nothing */
-	volatile bool *set_stop;  /* set once the query was read */
+	_Atomic bool *set_stop;   /* set once the query was read */
 	const od_tsig_key_t *key; /* the server's key, or NULL */
 	int conns;                /* connections served */
 	uint16_t qtypes[8];       /* query types seen */
@@ -904,7 +904,7 @@ static void test_axfr_refused_and_stop(void **state)
 	/* A primary that never answers, and a stop request once it has
 	 * the query. */
 	od_zone_t *v1 = parse_ok(zone_text(2024010101, 1));
-	volatile bool stop = false;
+	_Atomic bool stop = false;
 	primary_t pr2 = { .zone = v1, .ignore = true, .set_stop = &stop };
 	primary_start(&pr2);
 	src = axfr_src(pr2.port, text, sizeof(text));
