@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -377,14 +378,18 @@ static int fetch_http(const odd_lr_source_t *src, const odd_lr_conf_t *lc,
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	/* An https source is never redirected to plain http. */
+	bool tls = strncasecmp(src->target, "https:", 6) == 0;
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+	                 tls ? "https" : "http,https");
 #else
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
 	                 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
-	                 (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+	                 tls ? (long)CURLPROTO_HTTPS
+	                     : (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)ODD_LR_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,

@@ -68,8 +68,9 @@ static const char usage_text[] =
         "  --log-target TARGET   stderr (default) or syslog\n"
         "  --localroot SOURCE    serve the root zone from a verified local\n"
         "                        copy (RFC 8806) fetched from SOURCE:\n"
-        "                        axfr://ADDR[@PORT], https://URL or\n"
-        "                        file:PATH (repeatable, tried in order;\n"
+        "                        axfr://ADDR[@PORT], https://URL,\n"
+        "                        http://URL or file:PATH (repeatable,\n"
+        "                        tried in order;\n"
         "                        added to the file's sources; needs\n"
         "                        validation; docs/localroot.md)\n"
         "  --check-config        read the config and the hints, report, "
@@ -136,8 +137,7 @@ typedef struct cli {
 } cli_t;
 
 /*
- * The --localroot sources: appended to those of the file. 
-eturn 0, or
+ * The --localroot sources: appended to those of the file. \return 0, or
  * an error with the message in err (2 for the caller: a usage error).
  */
 static int add_lr_sources(odd_conf_t *c, const char **lrs, size_t n, char *err,

@@ -124,6 +124,15 @@ def soa_serial(addr):
     return None
 
 
+def wait_in_log(server, want):
+    """Until the server's log has want (it may write it just after the
+    resolver saw the result)."""
+    deadline = time.monotonic() + SYNC_WAIT
+    while want not in server.log():
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.1)
+
+
 def wait_primary(server, serial):
     """Until server serves the root zone with serial (after a reload)."""
     deadline = time.monotonic() + SYNC_WAIT
@@ -437,7 +446,7 @@ def test_tsig(binary, hier, tmp_path, stack):
     s = good.wait_fresh(SERIAL)
     assert s["failures"]["fetch"] == 0, s
     check_answers(good, hier, SERIAL)
-    assert "tsig=yes" in p.log(), p.log()
+    wait_in_log(p, "tsig=yes")
     s = bad.wait_fetch_failure()
     check_no_copy(bad, "TSIG")
     assert all(v == 0 for k, v in s["failures"].items() if k != "fetch"), s
@@ -560,7 +569,7 @@ def test_ixfr(binary, hier, tmp_path, stack):
                  "  sources: [ \"axfr://%s\" ]\n  refresh: 1h\n" % IXFR_P)
     s = r.wait_fresh(SERIAL)
     loads = s["loads"]
-    assert 'type=AXFR result=axfr' in p.log(), p.log()
+    wait_in_log(p, 'type=AXFR result=axfr')
 
     _change(hier, tmp_path, SERIAL + 1, zone)
     p.reload()
@@ -572,11 +581,16 @@ def test_ixfr(binary, hier, tmp_path, stack):
     check_answers(r, hier, SERIAL + 1)
     # the primary answered an IXFR with the incremental form, and the
     # resolver built the new copy from it: one AXFR only (the first copy)
-    assert "zone=. type=IXFR result=ixfr" in p.log(), p.log()
+    wait_in_log(p, "zone=. type=IXFR result=ixfr")
     assert p.log().count("type=AXFR") == 1, p.log()
-    new = [l for l in r.log().splitlines()
-           if 'msg="localroot new copy"' in l
-           and "serial=%d " % (SERIAL + 1) in l]
+    want = "serial=%d " % (SERIAL + 1)
+    deadline = time.monotonic() + SYNC_WAIT
+    while True:
+        new = [l for l in r.log().splitlines()
+               if 'msg="localroot new copy"' in l and want in l]
+        if new or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert new and "ixfr=yes" in new[-1], r.log()
 
 
