@@ -130,6 +130,21 @@ static bool lr_has_serial(const odd_lr_status_t *st)
 }
 
 /* status: {"state":...,"disabled":...,"serial":...}, or null. */
+
+/* "state", "disabled" and "serial" of the local root (no separators
+ * around them). */
+static void lr_head(od_sbuf_t *out, const odd_lr_status_t *st)
+{
+	od_sbuf_printf(out, "\"state\":\"%s\",\"disabled\":%s",
+	               odd_lr_state_str(st->state),
+	               st->disabled ? "true" : "false");
+	if (lr_has_serial(st))
+		od_sbuf_printf(out, ",\"serial\":%lu",
+		               (unsigned long)st->serial);
+	else
+		od_sbuf_puts(out, ",\"serial\":null");
+}
+
 static void put_localroot_short(od_sbuf_t *out, odd_localroot_t *lr)
 {
 	if (lr == NULL) {
@@ -138,14 +153,9 @@ static void put_localroot_short(od_sbuf_t *out, odd_localroot_t *lr)
 	}
 	odd_lr_status_t st;
 	odd_localroot_status(lr, &st);
-	od_sbuf_printf(out, ",\"localroot\":{\"state\":\"%s\",\"disabled\":%s",
-	               odd_lr_state_str(st.state),
-	               st.disabled ? "true" : "false");
-	if (lr_has_serial(&st))
-		od_sbuf_printf(out, ",\"serial\":%lu}",
-		               (unsigned long)st.serial);
-	else
-		od_sbuf_puts(out, ",\"serial\":null}");
+	od_sbuf_puts(out, ",\"localroot\":{");
+	lr_head(out, &st);
+	od_sbuf_puts(out, "}");
 }
 
 static const char localroot_usage[] =
@@ -157,14 +167,8 @@ static void lr_status(od_sbuf_t *out, odd_localroot_t *lr)
 	odd_lr_status_t st;
 	odd_localroot_status(lr, &st);
 	int64_t now = (int64_t)time(NULL);
-	od_sbuf_printf(out, ",\"state\":\"%s\",\"disabled\":%s",
-	               odd_lr_state_str(st.state),
-	               st.disabled ? "true" : "false");
-	if (lr_has_serial(&st))
-		od_sbuf_printf(out, ",\"serial\":%lu",
-		               (unsigned long)st.serial);
-	else
-		od_sbuf_puts(out, ",\"serial\":null");
+	od_sbuf_puts(out, ",");
+	lr_head(out, &st);
 	od_sbuf_puts(out, ",\"source\":");
 	if (st.source[0])
 		od_ctl_json_str(out, st.source);

@@ -1269,6 +1269,33 @@ static bool refresh_new(odd_localroot_t *lr, const odd_lr_source_t *src,
 	return true;
 }
 
+/* One fetch from src (have: the copy held, or NULL); a failure is
+ * counted and logged, *now is read again after it (fetches take time).
+ * \return 0 and *f, -1 when it failed, 1 when the loader stops. */
+static int fetch_one(odd_localroot_t *lr, const odd_lr_source_t *src,
+                     const odd_lr_conf_t *conf, const lr_copy_t *have,
+                     odd_lr_fetched_t *f, int64_t *now)
+{
+	char err[256];
+	memset(f, 0, sizeof(*f));
+	err[0] = '\0';
+	int r = odd_lr_fetch(src, conf, have ? have->zone : NULL, &lr->stop, f,
+	                     err, sizeof(err));
+	if (lr->stop) {
+		od_zone_free(f->zone);
+		f->zone = NULL;
+		return 1;
+	}
+	*now = wall_now(lr);
+	if (r >= 0)
+		return 0;
+	int why = (int)odd_lr_fetch_reason(r);
+	if (why < 0 || why >= ODD_LRF_COUNT)
+		why = ODD_LRF_FETCH;
+	fail_source(lr, src, why, err[0] ? err : od_strerror(r));
+	return -1;
+}
+
 /* One refresh: every source in order until one succeeds. Loader only
  * (the copy is swapped nowhere else, so it is read without a ref). */
 static void refresh_once(odd_localroot_t *lr)
@@ -1293,27 +1320,11 @@ static void refresh_once(odd_localroot_t *lr)
 	for (size_t i = 0; i < lr->conf.nsources && !lr->stop; i++) {
 		const odd_lr_source_t *src = &lr->conf.sources[i];
 		odd_lr_fetched_t f;
-		char err[256];
-		memset(&f, 0, sizeof(f));
-		err[0] = '\0';
-		int r = odd_lr_fetch(src, &lr->conf, have ? have->zone : NULL,
-		                     &lr->stop, &f, err, sizeof(err));
-		if (lr->stop) {
-			od_zone_free(f.zone);
+		int r = fetch_one(lr, src, &lr->conf, have, &f, &now);
+		if (r > 0)
 			return;
-		}
-		/* Fetches take time: the copy's lifetime is judged now. */
-		now = wall_now(lr);
-		if (r < 0) {
-			int why = (int)odd_lr_fetch_reason(r);
-			if (why < 0 || why >= ODD_LRF_COUNT)
-				why = ODD_LRF_FETCH;
-			if (err[0] == '\0')
-				snprintf(err, sizeof(err), "%s",
-				         od_strerror(r));
-			fail_source(lr, src, why, err);
+		if (r < 0)
 			continue;
-		}
 		if (f.zone == NULL) {
 			if (have != NULL && newer_refused)
 				continue;
@@ -1330,29 +1341,16 @@ static void refresh_once(odd_localroot_t *lr)
 		if (refresh_new(lr, src, f.zone, by_ixfr, now))
 			return;
 		newer_refused = true;
-		if (!by_ixfr || lr->stop)
+		if (!by_ixfr)
 			continue;
 		/* The differences applied to our copy did not verify (a
 		 * broken journal, or a base that differs from the primary's
 		 * version of our serial): the whole zone, once. */
-		memset(&f, 0, sizeof(f));
-		err[0] = '\0';
-		r = odd_lr_fetch(src, &axfr_only, NULL, &lr->stop, &f, err,
-		                 sizeof(err));
-		if (lr->stop) {
-			od_zone_free(f.zone);
+		r = fetch_one(lr, src, &axfr_only, NULL, &f, &now);
+		if (r > 0)
 			return;
-		}
-		now = wall_now(lr);
-		if (r < 0) {
-			int why = (int)odd_lr_fetch_reason(r);
-			if (why < 0 || why >= ODD_LRF_COUNT)
-				why = ODD_LRF_FETCH;
-			fail_source(lr, src, why,
-			            err[0] ? err : od_strerror(r));
-			continue;
-		}
-		if (f.zone != NULL && refresh_new(lr, src, f.zone, false, now))
+		if (r == 0 && f.zone != NULL &&
+		    refresh_new(lr, src, f.zone, false, now))
 			return;
 	}
 	if (lr->stop)
