@@ -19,7 +19,10 @@ the onedot daemon against independent primaries:
   to N+1 after `onedotctl localroot refresh`; the primary's transfer log
   shows it was incremental;
 - NOTIFY (RFC 1996): onedot-auth notifies the resolver after a reload;
-  the resolver (refresh: 1h) picks up the new serial without any command.
+  the resolver (refresh: 1h) picks up the new serial without any command;
+- a transfer cut short (a fake primary in this file closes the
+  connection halfway through serial N+1): the copy of serial N is kept,
+  stale but answering, until a whole transfer brings N+1.
 
 The signed root zone (ZONEMD, a TYPE65400 record at the apex) and the
 TLD servers are those of localroot_hier.py; only the TLD servers run.
@@ -30,16 +33,22 @@ Addresses (port 53 unless said): see the constants below, all in
 
 import json
 import os
+import socketserver
+import struct
+import threading
 import time
 import urllib.request
 
 import dns.exception
 import dns.flags
 import dns.message
+import dns.name
 import dns.opcode
 import dns.query
 import dns.rcode
 import dns.rdatatype
+import dns.rrset
+import dns.zone
 import pytest
 
 import auth_peers as ap
@@ -635,3 +644,233 @@ def test_notify(binary, hier, tmp_path, stack):
         time.sleep(0.1)
     line = [x for x in p.log().splitlines() if want in x][-1]
     assert "rcode=NOERROR" in line, line
+
+
+# ---------------------------------------------------------------- truncated
+
+FAKE_P = "127.31.10.60"          # the fake primary (TCP only)
+R_TRUNC = "127.31.20.60"
+TRUNC_METRICS_PORT = 9372        # of R_TRUNC
+XFR_CHUNK = 8                    # records per transfer message
+
+
+class FakePrimary:
+    """A primary of the root zone in a thread of this process, on
+    addr@53 over TCP: it answers SOA queries with the zone's SOA, and
+    AXFR and IXFR queries with the AXFR form (the whole zone between two
+    SOAs, the question in the first message only), XFR_CHUNK records a
+    message. In mode "truncate" it sends the first half of the messages
+    of a transfer and closes the connection. queries holds (qtype, mode)
+    of each query answered. It stops by itself after ls.LIFETIME
+    seconds."""
+
+    name = "fake primary"
+
+    def __init__(self, addr):
+        self.addr = addr
+        self.port = 53
+        self.lock = threading.Lock()
+        self.soa = None
+        self.msgs = []          # [[rrset, ...], ...] of a transfer
+        self.mode = "full"
+        self._queries = []
+        self.errors = []
+        self.srv = None
+
+    def serve(self, path, mode="full"):
+        """Serve the zone file at path in mode ("full" or "truncate")."""
+        z = dns.zone.from_file(path, origin=".", relativize=False)
+        soa = None
+        rest = []
+        for name, ttl, rd in z.iterate_rdatas():
+            rrset = dns.rrset.from_rdata(name, ttl, rd)
+            if rd.rdtype == dns.rdatatype.SOA and name == dns.name.root:
+                soa = rrset
+            else:
+                rest.append(rrset)
+        records = [soa] + rest + [soa]
+        msgs = [records[i:i + XFR_CHUNK]
+                for i in range(0, len(records), XFR_CHUNK)]
+        assert len(msgs) >= 4, len(records)
+        with self.lock:
+            self.soa, self.msgs, self.mode = soa, msgs, mode
+
+    @property
+    def queries(self):
+        with self.lock:
+            return list(self._queries)
+
+    def log(self):
+        return "queries: %r\nerrors: %r" % (self.queries, self.errors)
+
+    def start(self):
+        primary = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                try:
+                    primary._connection(self.request)
+                except Exception as e:  # noqa: BLE001 - kept for the log
+                    primary.errors.append(repr(e))
+
+        class Srv(socketserver.ThreadingMixIn, socketserver.TCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        try:
+            self.srv = Srv((self.addr, self.port), Handler)
+        except OSError as e:
+            raise ap.StartError("%s@%d: %s" % (self.addr, self.port, e))
+        self.thread = threading.Thread(target=self.srv.serve_forever,
+                                       kwargs={"poll_interval": 0.2},
+                                       daemon=True)
+        self.thread.start()
+        self.timer = threading.Timer(ls.LIFETIME, self.stop)
+        self.timer.daemon = True
+        self.timer.start()
+        return self
+
+    def stop(self):
+        self.timer.cancel()
+        if self.srv is not None:
+            self.srv.shutdown()
+            self.srv.server_close()
+            self.thread.join(timeout=5)
+            self.srv = None
+
+    @staticmethod
+    def _recv(sock, n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+
+    @staticmethod
+    def _send(sock, msg):
+        wire = msg.to_wire()
+        sock.sendall(struct.pack("!H", len(wire)) + wire)
+
+    def _connection(self, sock):
+        sock.settimeout(30)
+        while True:
+            head = self._recv(sock, 2)
+            if head is None:
+                return
+            wire = self._recv(sock, struct.unpack("!H", head)[0])
+            if wire is None:
+                return
+            q = dns.message.from_wire(wire)
+            qtype = q.question[0].rdtype
+            with self.lock:
+                soa, msgs, mode = self.soa, self.msgs, self.mode
+                self._queries.append((dns.rdatatype.to_text(qtype), mode))
+            if qtype == dns.rdatatype.SOA:
+                m = dns.message.make_response(q)
+                m.flags |= dns.flags.AA
+                m.answer.append(soa)
+                self._send(sock, m)
+                continue
+            if qtype not in (dns.rdatatype.AXFR, dns.rdatatype.IXFR):
+                m = dns.message.make_response(q)
+                m.set_rcode(dns.rcode.NOTIMP)
+                self._send(sock, m)
+                continue
+            if mode == "truncate":
+                msgs = msgs[:len(msgs) // 2]
+            for i, records in enumerate(msgs):
+                m = dns.message.make_response(q)
+                m.flags |= dns.flags.AA
+                if i > 0:
+                    m.question = []
+                m.answer.extend(records)
+                self._send(sock, m)
+            if mode == "truncate":
+                return      # the connection closes mid-transfer
+
+
+def ask_ad(r, qname, qtype, want):
+    """qname qtype answered with want, validated (AD), and from the copy:
+    the count of answers given from it grows (the name was not asked
+    before, so the root's part is not in the cache)."""
+    a0 = r.status()["answers"]
+    m = ask(r.addr, qname, qtype)
+    assert m.rcode() == dns.rcode.NOERROR, "%s\n--- log ---\n%s" % (
+        m, r.log())
+    assert m.flags & dns.flags.AD, m
+    assert rdata_texts(m, qtype) == want, m
+    assert r.status()["answers"] > a0, r.status()
+    return m
+
+
+def test_truncated_axfr_keeps_copy(binary, hier, tmp_path, stack):
+    """The October 2023 chain with a transfer cut short: a primary that
+    has a new serial but closes the connection in the middle of the
+    transfer. The half zone is refused, the copy of serial N is kept
+    (stale, still answering), and the next complete transfer brings
+    N + 1."""
+    n = SERIAL
+    p = FakePrimary(FAKE_P)
+    p.serve(root_file(hier, tmp_path, n))
+    start_server(p)
+    stack.append(p)
+    r = resolver(binary, R_TRUNC, tmp_path, hier, stack,
+                 "  sources: [ \"axfr://%s\" ]\n  refresh: 1h\n" % FAKE_P,
+                 metrics=TRUNC_METRICS_PORT)
+    s = r.wait_fresh(n)
+    assert s["failures"]["fetch"] == 0 and s["loads"] == 1, s
+    assert ("AXFR", "full") in p.queries, p.log()
+    a0 = r.status()["answers"]
+    m = ask(r.addr, ".", "SOA")
+    assert m.flags & dns.flags.AD, m
+    assert [x[0].serial for x in m.answer
+            if x.rdtype == dns.rdatatype.SOA] == [n], m
+    assert r.status()["answers"] > a0
+
+    # serial N + 1, but every transfer of it is cut in the middle
+    p.serve(root_file(hier, tmp_path, n + 1), mode="truncate")
+    r.refresh()
+    s = r.wait(lambda s: s["state"] == "stale", FAIL_WAIT,
+               "stale after the truncated transfer")
+    assert s["serial"] == n, s
+    assert s["failures"]["fetch"] >= 1, s
+    assert all(v == 0 for k, v in s["failures"].items() if k != "fetch"), s
+    assert s["last_reason"] == "fetch", s
+    assert s["last_error"] and "truncated" in s["last_error"], s
+    assert s["loads"] == 1, s
+    # the resolver asked the serial, then the transfer that was cut
+    q = p.queries
+    assert ("SOA", "truncate") in q, p.log()
+    assert any(t in ("IXFR", "AXFR") and mode == "truncate"
+               for t, mode in q), p.log()
+    met = r.metrics(TRUNC_METRICS_PORT)
+    assert met['onedot_localroot_state{state="stale"}'] == 1, met
+    assert met['onedot_localroot_state{state="fresh"}'] == 0, met
+    assert met["onedot_localroot_serial"] == n, met
+    assert met['onedot_localroot_failures_total{reason="fetch"}'] >= 1, met
+    log = r.log()
+    assert 'msg="localroot refresh failed"' in log, log
+    assert 'msg="localroot copy is stale"' in log, log
+    assert "truncated" in log, log
+    # the copy of serial N still answers, validated
+    qname, qtype, want = TLD_PROBE
+    ask_ad(r, qname, qtype, want)
+    assert r.status()["state"] == "stale"
+    # nothing of N + 1 was saved
+    assert r.saved(n).splitlines()[0].endswith(" serial=%d" % n)
+
+    # the whole of N + 1
+    p.serve(root_file(hier, tmp_path, n + 1))
+    r.refresh()
+    s = r.wait_fresh(n + 1)
+    assert s["loads"] == 2, s
+    assert s["last_error"] is None and s["last_reason"] is None, s
+    check_changed(r, n + 1)
+    ask_ad(r, "www.beta.", "A", ["192.0.2.%d" % lh.WWW["beta."]])
+    met = r.metrics(TRUNC_METRICS_PORT)
+    assert met['onedot_localroot_state{state="fresh"}'] == 1, met
+    assert met['onedot_localroot_state{state="stale"}'] == 0, met
+    assert met["onedot_localroot_serial"] == n + 1, met
+    assert not p.errors, p.log()

@@ -540,6 +540,9 @@ static struct sockaddr_storage sa(const char *addr, uint16_t port)
 	return ss;
 }
 
+/* require-zonemd of the next open_sources (true: the default). */
+static bool g_require_zonemd = true;
+
 static odd_localroot_t *open_sources(const char *const *srcs, size_t n,
                                      bool check_only, const char *state)
 {
@@ -556,6 +559,7 @@ static odd_localroot_t *open_sources(const char *const *srcs, size_t n,
 	}
 	if (state)
 		lc.state = strdup(state);
+	lc.require_zonemd = g_require_zonemd;
 	int r = odd_localroot_open(&lr, &lc, "/nonexistent-dir", TRUST,
 	                           check_only, err, sizeof(err));
 	if (r != 0)
@@ -1076,6 +1080,29 @@ static void test_refresh_edges(void **state)
 	free(text);
 }
 
+/* require-zonemd: false accepts a signed zone without ZONEMD, and still
+ * refuses one whose ZONEMD is wrong. */
+static void test_zonemd_optional(void **state)
+{
+	(void)state;
+	static const char *const srcs[] = { "file:/primary/root.zone" };
+	odd_lr_status_t st;
+	g_require_zonemd = false;
+	odd_localroot_t *lr = open_file_lr(srcs, 1);
+	g_require_zonemd = true;
+	char *bad = edit(zone_01, "127.30.0.2", "127.30.0.9");
+	script(1, (step_t[]){ { .kind = S_ZONE, .text = bad } });
+	assert_int_equal(odd_localroot_refresh_sync(lr), ODD_LRF_ZONEMD);
+	status_is(lr, ODD_LR_NONE, 0, &st);
+	script(1, (step_t[]){ { .kind = S_ZONE, .text = zone_nozonemd } });
+	assert_int_equal(odd_localroot_refresh_sync(lr), -1);
+	odd_localroot_status(lr, &st);
+	assert_int_equal(st.state, ODD_LR_FRESH);
+	assert_int_equal(st.failures[ODD_LRF_ZONEMD], 1);
+	odd_localroot_free(lr);
+	free(bad);
+}
+
 static void test_state_file_unwritable(void **state)
 {
 	(void)state;
@@ -1167,6 +1194,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_restart, setup_dir,
 		                                teardown_dir),
 		cmocka_unit_test_setup_teardown(test_refresh_edges, setup_dir,
+		                                teardown_dir),
+		cmocka_unit_test_setup_teardown(test_zonemd_optional, setup_dir,
 		                                teardown_dir),
 		cmocka_unit_test_setup_teardown(test_state_file_unwritable,
 		                                setup_dir, teardown_dir),
