@@ -8,11 +8,6 @@
 #include "lib/rdata.h"
 #include "lib/rrtype.h"
 
-bool od_serial_lt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(b - a) < 0x80000000u;
-}
-
 /* A cursor over every record of a zone in canonical order, apex SOA
  * excluded (the difference carries the SOAs apart). */
 typedef struct zit {

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/rdata.h"
 #include "lib/rr.h"
 #include "lib/zone/zone.h"
 
@@ -55,9 +56,6 @@ int od_journal_diff(od_jdiff_t **out, const od_zone_t *old_z,
 
 void od_jdiff_ref(od_jdiff_t *d);
 void od_jdiff_unref(od_jdiff_t *d);
-
-/*! RFC 1982 serial arithmetic: a < b. */
-bool od_serial_lt(uint32_t a, uint32_t b);
 
 /*! Bounds of a journal; 0 fields take the defaults. */
 typedef struct od_journal_limits {

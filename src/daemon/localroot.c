@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "daemon/localroot.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -12,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "auth/answer.h"
 #include "auth/zonedb.h"
@@ -29,6 +25,7 @@
 #include "lib/pkt.h"
 #include "lib/rrtype.h"
 #include "lib/zone/zverify.h"
+#include "net/net.h"
 
 /* Strings ------------------------------------------------------------ */
 
@@ -141,20 +138,11 @@ static int parse_axfr(const char *s, odd_lr_source_t *out, char *err,
 		if (errno != 0 || *end != '\0' || port == 0 || port > 65535)
 			goto bad_port;
 	}
-	memset(&out->addr, 0, sizeof(out->addr));
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out->addr;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out->addr;
-	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port);
-		out->addrlen = sizeof(*sin);
-	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port);
-		out->addrlen = sizeof(*sin6);
-	} else {
+	od_listen_t l;
+	if (od_listen_parse(addr, (uint16_t)port, &l) < 0)
 		goto bad_addr;
-	}
+	memcpy(&out->addr, &l.addr, sizeof(out->addr));
+	out->addrlen = l.len;
 	return 0;
 bad_addr:
 	snprintf(err, errlen,
@@ -458,28 +446,6 @@ static void copy_unref(lr_copy_t *c)
 	}
 }
 
-/* SOA serial, refresh, retry and expire of a finalized zone. */
-static int soa_fields(const od_zone_t *z, uint32_t v[5])
-{
-	const od_zrrset_t *soa = od_zone_soa(z);
-	if (soa == NULL || soa->count != 1)
-		return OD_EINVAL;
-	const od_zrr_t *rr = soa->rrs[0];
-	size_t pos = 0;
-	for (int k = 0; k < 2; k++) {
-		while (pos < rr->len && rr->data[pos] != 0)
-			pos += (size_t)rr->data[pos] + 1;
-		pos++;
-	}
-	if (pos + 20 > rr->len)
-		return OD_EINVAL;
-	for (int k = 0; k < 5; k++, pos += 4)
-		v[k] = (uint32_t)rr->data[pos] << 24 |
-		       (uint32_t)rr->data[pos + 1] << 16 |
-		       (uint32_t)rr->data[pos + 2] << 8 | rr->data[pos + 3];
-	return 0;
-}
-
 /* A pool of answer arenas: one per concurrent caller, reused, freed with
  * the local root (no thread-local memory outlives it). */
 typedef struct lr_arena {
@@ -660,8 +626,8 @@ static int64_t lifetime_end(const odd_localroot_t *lr, int64_t refreshed,
 static int copy_new(lr_copy_t **out, od_zone_t *z, const char *source,
                     uint64_t sig_expires)
 {
-	uint32_t f[5];
-	if (soa_fields(z, f) < 0) {
+	od_soa_fields_t f;
+	if (od_zone_soa_fields(z, &f) < 0) {
 		od_zone_free(z);
 		return OD_EINVAL;
 	}
@@ -692,10 +658,10 @@ static int copy_new(lr_copy_t **out, od_zone_t *z, const char *source,
 	}
 	c->zone = od_authzone_zone(az);
 	atomic_init(&c->refs, 1);
-	c->serial = f[0];
-	c->soa_refresh = f[1];
-	c->soa_retry = f[2];
-	c->soa_expire = f[3];
+	c->serial = f.serial;
+	c->soa_refresh = f.refresh;
+	c->soa_retry = f.retry;
+	c->soa_expire = f.expire;
 	c->sig_expires = (int64_t)sig_expires;
 	snprintf(c->source, sizeof(c->source), "%s", source);
 	*out = c;
@@ -798,67 +764,6 @@ static int parse_head(const char *text, size_t len, int64_t *refreshed,
 	return 0;
 }
 
-static int read_file(const char *path, char **out, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		int e = -errno;
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EISDIR;
-	}
-	if ((uint64_t)st.st_size > ODD_LR_MAX_SIZE) {
-		close(fd);
-		return -EFBIG;
-	}
-	size_t cap = (size_t)st.st_size + 1, n = 0;
-	char *buf = malloc(cap);
-	if (buf == NULL) {
-		close(fd);
-		return OD_ENOMEM;
-	}
-	for (;;) {
-		if (n + 1 >= cap) {
-			if (cap > ODD_LR_MAX_SIZE) {
-				free(buf);
-				close(fd);
-				return -EFBIG;
-			}
-			char *p = realloc(buf, cap * 2);
-			if (p == NULL) {
-				free(buf);
-				close(fd);
-				return OD_ENOMEM;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		ssize_t k = read(fd, buf + n, cap - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = -errno;
-			free(buf);
-			close(fd);
-			return e;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 /* Tolerance for a saved refresh time ahead of the clock, seconds. */
 #define LR_CLOCK_SKEW_S 300
 
@@ -868,7 +773,7 @@ static void load_saved(odd_localroot_t *lr)
 	char *text = NULL, err[256], source[256];
 	size_t len = 0;
 	int64_t refreshed = 0;
-	int r = read_file(lr->state_path, &text, &len);
+	int r = od_file_read(lr->state_path, ODD_LR_MAX_SIZE, &text, &len);
 	if (r == -ENOENT)
 		return;
 	if (r < 0) {
@@ -898,8 +803,8 @@ static void load_saved(odd_localroot_t *lr)
 		            err);
 		return;
 	}
-	uint32_t f[5];
-	if (soa_fields(z, f) < 0) {
+	od_soa_fields_t f;
+	if (od_zone_soa_fields(z, &f) < 0) {
 		od_zone_free(z);
 		od_log_warn("localroot saved copy not used",
 		            "path=%s reason=parse error=\"no SOA\"",
@@ -924,7 +829,7 @@ static void load_saved(odd_localroot_t *lr)
 	bool over = false;
 	int64_t expires = 0;
 	if (why < 0) {
-		expires = lifetime_end(lr, refreshed, f[3],
+		expires = lifetime_end(lr, refreshed, f.expire,
 		                       (int64_t)res.min_expiration);
 		over = expires <= now;
 	} else {
@@ -962,16 +867,16 @@ static void load_saved(odd_localroot_t *lr)
 		return;
 	}
 	od_zone_free(z);
-	lr->serial = f[0];
+	lr->serial = f.serial;
 	if (over) {
 		lr->state = ODD_LR_EXPIRED;
 		lr->last_reason = ODD_LRF_EXPIRED;
 		snprintf(lr->last_error, sizeof(lr->last_error),
 		         "the saved copy (serial %" PRIu32
 		         ") is past its lifetime",
-		         f[0]);
+		         f.serial);
 		od_log_error("localroot copy expired, using the root servers",
-		             "serial=%" PRIu32 " path=%s", f[0],
+		             "serial=%" PRIu32 " path=%s", f.serial,
 		             lr->state_path);
 		return;
 	}
@@ -1200,8 +1105,8 @@ static bool refresh_new(odd_localroot_t *lr, const odd_lr_source_t *src,
 {
 	char err[256];
 	od_zv_result_t res;
-	uint32_t f[5];
-	if (soa_fields(z, f) < 0) {
+	od_soa_fields_t f;
+	if (od_zone_soa_fields(z, &f) < 0) {
 		od_zone_free(z);
 		fail_source(lr, src, ODD_LRF_PARSE, "the zone has no SOA");
 		return false;
@@ -1216,26 +1121,27 @@ static bool refresh_new(odd_localroot_t *lr, const odd_lr_source_t *src,
 	if (why >= 0) {
 		od_zone_free(z);
 		char msg[256];
-		snprintf(msg, sizeof(msg), "serial %" PRIu32 ": %s", f[0], err);
+		snprintf(msg, sizeof(msg), "serial %" PRIu32 ": %s", f.serial,
+		         err);
 		fail_source(lr, src, why, msg);
 		return false;
 	}
 	int64_t expires =
-	        lifetime_end(lr, now, f[3], (int64_t)res.min_expiration);
+	        lifetime_end(lr, now, f.expire, (int64_t)res.min_expiration);
 	if (expires <= now) {
 		od_zone_free(z);
 		snprintf(err, sizeof(err),
 		         "serial %" PRIu32 " verified, but its lifetime is "
 		         "over (earliest signature expiration %" PRIu64
 		         ", margin %" PRIu32 " s)",
-		         f[0], res.min_expiration, lr->conf.margin);
+		         f.serial, res.min_expiration, lr->conf.margin);
 		fail_source(lr, src, ODD_LRF_EXPIRED, err);
 		return false;
 	}
 	lr_copy_t *c = NULL;
 	int r = copy_new(&c, z, src->text, res.min_expiration);
 	if (r < 0) {
-		snprintf(err, sizeof(err), "serial %" PRIu32 ": %s", f[0],
+		snprintf(err, sizeof(err), "serial %" PRIu32 ": %s", f.serial,
 		         r == OD_ENOMEM ? "out of memory"
 		                        : "the zone cannot be served");
 		fail_source(lr, src,

@@ -3,7 +3,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -13,11 +12,11 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lib/error.h"
+#include "lib/file.h"
 #include "lib/mm.h"
 #include "lib/pkt.h"
 #include "lib/rdata.h"
@@ -53,14 +52,6 @@ static bool stopped(const _Atomic bool *stop)
 	return stop && *stop;
 }
 
-/* RFC 1982 serial number arithmetic: a < b. The undefined case (a and b
- * 2^31 apart) is not "lower". */
-static bool serial_lt(uint32_t a, uint32_t b)
-{
-	uint32_t d = b - a;
-	return d != 0 && d < 0x80000000u;
-}
-
 static uint32_t soa_serial(const uint8_t *rdata, uint16_t len)
 {
 	/* MNAME, RNAME, then five 32-bit fields: serial is 20 from the end. */
@@ -94,7 +85,7 @@ static int check_serial(const char *what, uint32_t serial,
 		return 0;
 	if (serial == hs)
 		return 1;
-	if (serial_lt(serial, hs))
+	if (od_serial_lt(serial, hs))
 		return fail(err, errlen, ODD_LRF_OLDER,
 		            "%s: serial %u is older than the copy's %u", what,
 		            serial, hs);
@@ -239,71 +230,22 @@ static int finish_text(const odd_lr_source_t *src, const char *text, size_t len,
 static int fetch_file(const odd_lr_source_t *src, const od_zone_t *have,
                       odd_lr_fetched_t *out, char *err, size_t errlen)
 {
-	int fd = open(src->target, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return fail(err, errlen, ODD_LRF_FETCH, "%s: %s", src->text,
-		            strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		return fail(err, errlen, ODD_LRF_FETCH, "%s: %s", src->text,
-		            strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
+	char *buf = NULL;
+	size_t len = 0;
+	int r = od_file_read(src->target, ODD_LR_MAX_SIZE, &buf, &len);
+	if (r == OD_EINVAL)
 		return fail(err, errlen, ODD_LRF_FETCH,
 		            "%s: not a regular file", src->text);
-	}
-	if ((uint64_t)st.st_size > ODD_LR_MAX_SIZE) {
-		close(fd);
+	if (r == OD_ELIMIT)
 		return fail(err, errlen, ODD_LRF_FETCH,
 		            "%s: larger than %u MiB", src->text,
 		            ODD_LR_MAX_SIZE >> 20);
-	}
-	size_t cap = (size_t)st.st_size + 1, len = 0;
-	char *buf = malloc(cap);
-	if (buf == NULL) {
-		close(fd);
+	if (r == OD_ENOMEM)
 		return fail(err, errlen, ODD_LRF_FETCH, "%s: out of memory",
 		            src->text);
-	}
-	/* Read to the end even when the file grew since fstat, within the
-	 * size limit. */
-	for (;;) {
-		if (len == cap) {
-			if (cap > ODD_LR_MAX_SIZE) {
-				free(buf);
-				close(fd);
-				return fail(err, errlen, ODD_LRF_FETCH,
-				            "%s: larger than %u MiB", src->text,
-				            ODD_LR_MAX_SIZE >> 20);
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (nb == NULL) {
-				free(buf);
-				close(fd);
-				return fail(err, errlen, ODD_LRF_FETCH,
-				            "%s: out of memory", src->text);
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return fail(err, errlen, ODD_LRF_FETCH, "%s: %s",
-			            src->text, strerror(e));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
+	if (r < 0)
+		return fail(err, errlen, ODD_LRF_FETCH, "%s: %s", src->text,
+		            strerror(-r));
 	int ret = finish_text(src, buf, len, have, out, err, errlen);
 	free(buf);
 	return ret;
@@ -960,7 +902,7 @@ static int transfer(xfr_t *x, uint16_t qtype, const od_zone_t *have,
 		/* IXFR: a lone SOA not newer than ours means up to date. */
 		if (!ret && qtype == OD_TYPE_IXFR && first &&
 		    st->st == XS_SECOND && rv->n == 1 && st->have_serial &&
-		    !serial_lt(st->hs, st->serial))
+		    !od_serial_lt(st->hs, st->serial))
 			st->st = XS_DONE;
 		if (!ret && first && rv->n == 0)
 			ret = xfail(x, ODD_LRF_FETCH,

@@ -1201,6 +1201,14 @@ void odd_worker_free(void *wctx, void *ctx)
 	free(w);
 }
 
+/* A NOTIFY request (not a response) in wire (a whole header). */
+static bool is_notify(const uint8_t *wire)
+{
+	od_hdr_t h;
+	od_hdr_unpack(&h, wire);
+	return !h.qr && h.opcode == OD_OPCODE_NOTIFY;
+}
+
 int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 {
 	worker_t *w = wctx;
@@ -1215,8 +1223,7 @@ int odd_handle(void *wctx, const od_net_query_t *q, uint8_t *out, size_t cap)
 	/* NOTIFY (RFC 1996) for the local root: before the access list,
 	   since a primary need not be a client; the local root itself
 	   refuses every sender but its AXFR sources. */
-	if (w->srv->localroot && q->len >= 12 && !(q->wire[2] & 0x80) &&
-	    ((q->wire[2] >> 3) & 0x0f) == OD_OPCODE_NOTIFY) {
+	if (w->srv->localroot && q->len >= OD_HDR_LEN && is_notify(q->wire)) {
 		size_t n = odd_localroot_notify(w->srv->localroot, q->wire,
 		                                q->len, q->peer, out, cap);
 		len = n <= cap && n <= MSG_MAX ? (int)n : 0;

@@ -118,3 +118,70 @@ out:
 	free(tname);
 	return ret;
 }
+
+int od_file_read(const char *path, size_t max, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int ret = 0;
+	char *buf = NULL;
+	size_t cap = 0, got = 0;
+	if (fstat(fd, &st) != 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = OD_EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		ret = OD_ELIMIT;
+		goto out;
+	}
+	/* Read to the end even when the file grew since fstat, within the
+	 * limit. */
+	/* Room for one octet more than expected, to see the end (or the
+	 * growth) at once, and for the NUL. */
+	cap = (size_t)st.st_size + 2;
+	for (;;) {
+		if (buf == NULL || got + 1 >= cap) {
+			if (buf != NULL) {
+				if (got > max) {
+					ret = OD_ELIMIT;
+					goto out;
+				}
+				cap *= 2;
+			}
+			char *nb = realloc(buf, cap);
+			if (nb == NULL) {
+				ret = OD_ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + got, cap - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > max) {
+		ret = OD_ELIMIT;
+		goto out;
+	}
+	buf[got] = '\0';
+	*out = buf;
+	*len = got;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return ret;
+}

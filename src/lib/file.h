@@ -3,7 +3,7 @@
  * Files that must never be seen half-written (state files, snapshots):
  * written next to their final name, synced, renamed over it, and the
  * directory synced, so that after a crash the path holds either the old
- * contents or the new ones.
+ * contents or the new ones; and read back whole, within a size limit.
  */
 #ifndef OD_LIB_FILE_H
 #define OD_LIB_FILE_H
@@ -26,5 +26,15 @@
  */
 int od_file_replace(const char *path, const char *tmp, const void *data,
                     size_t len, mode_t mode, char *err, size_t errlen);
+
+/*!
+ * Read the whole regular file at path, at most max octets (a FIFO or a
+ * device named there does not hang the caller: it is refused). *out is
+ * a malloc'ed buffer (the caller frees it) with a NUL after the *len
+ * octets read.
+ * \return 0, -errno of a failing open or read, OD_EINVAL (not a regular
+ *         file), OD_ELIMIT (larger than max), OD_ENOMEM.
+ */
+int od_file_read(const char *path, size_t max, char **out, size_t *len);
 
 #endif

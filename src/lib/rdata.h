@@ -117,4 +117,14 @@ int od_rdata_from_text(uint16_t type, const od_tok_t *toks, size_t ntoks,
                        const uint8_t *origin, uint8_t *out, size_t outcap,
                        od_rdata_diag_t *diag);
 
+/*!
+ * RFC 1982 serial number arithmetic on 32 bits (SOA serials, RRSIG
+ * times): a < b. The one undefined distance (2^31) counts as "not less",
+ * which errs towards rejecting.
+ */
+static inline bool od_serial_lt(uint32_t a, uint32_t b)
+{
+	return a != b && (uint32_t)(b - a) < 0x80000000u;
+}
+
 #endif

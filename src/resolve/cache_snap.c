@@ -2,14 +2,11 @@
 #include "resolve/cache_snap.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "lib/error.h"
 #include "lib/file.h"
@@ -682,64 +679,28 @@ int odr_snap_read(odr_cache_t *c, const char *path, size_t max_len,
 {
 	if (max_len == 0)
 		max_len = ODR_SNAP_MAX_DEFAULT;
-	/* O_NONBLOCK: a FIFO named here must not hang the caller (it is
-	   refused below, as anything but a regular file is). */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		seterr(err, errlen, "cannot open %s: %s", path, strerror(e));
-		return -e;
-	}
-	uint8_t *buf = NULL;
-	int ret = 0;
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		ret = -errno;
-		seterr(err, errlen, "cannot read %s: %s", path, strerror(-ret));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		seterr(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max_len) {
-		ret = OD_ELIMIT;
-		seterr(err, errlen,
-		       "%s: too large (%lld bytes, the limit is %zu)", path,
-		       (long long)st.st_size, max_len);
-		goto out;
-	}
-	size_t len = (size_t)st.st_size;
-	buf = malloc(len > 0 ? len : 1);
-	if (buf == NULL) {
-		ret = OD_ENOMEM;
-		seterr(err, errlen, "cannot read %s: %s", path,
-		       od_strerror(ret));
-		goto out;
-	}
+	char *buf = NULL;
 	size_t got = 0;
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			seterr(err, errlen, "cannot read %s: %s", path,
-			       strerror(-ret));
-			goto out;
-		}
-		if (n == 0)
-			break; /* shrank meanwhile: the checks refuse it */
-		got += (size_t)n;
+	int ret = od_file_read(path, max_len, &buf, &got);
+	if (ret == OD_EINVAL) {
+		seterr(err, errlen, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	if (ret == OD_ELIMIT) {
+		seterr(err, errlen, "%s: too large (the limit is %zu bytes)",
+		       path, max_len);
+		return ret;
+	}
+	if (ret < 0) {
+		seterr(err, errlen, "cannot read %s: %s", path,
+		       ret == OD_ENOMEM ? od_strerror(ret) : strerror(-ret));
+		return ret;
 	}
 	char why[256];
-	ret = odr_snap_decode(c, buf, got, now, wall, context, flags, counts,
-	                      why, sizeof(why));
+	ret = odr_snap_decode(c, (const uint8_t *)buf, got, now, wall, context,
+	                      flags, counts, why, sizeof(why));
 	if (ret < 0)
 		seterr(err, errlen, "%s: %s", path, why);
-out:
 	free(buf);
-	close(fd);
 	return ret;
 }

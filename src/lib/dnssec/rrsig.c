@@ -187,22 +187,15 @@ const char *od_rrsig_res_str(od_rrsig_res_t res)
 	return "unknown";
 }
 
-/* RFC 1982 on 32 bits: a < b. The one undefined distance (2^31) counts
- * as "not less", which errs towards rejecting. */
-static bool serial_lt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(b - a) < 0x80000000u;
-}
-
 od_rrsig_res_t od_rrsig_window(uint32_t inception, uint32_t expiration,
                                uint64_t now)
 {
 	uint32_t t = (uint32_t)now;
-	if (serial_lt(expiration, inception))
+	if (od_serial_lt(expiration, inception))
 		return OD_RRSIG_EXPIRED;
-	if (serial_lt(t, inception))
+	if (od_serial_lt(t, inception))
 		return OD_RRSIG_NOT_YET_VALID;
-	if (serial_lt(expiration, t))
+	if (od_serial_lt(expiration, t))
 		return OD_RRSIG_EXPIRED;
 	return OD_RRSIG_VALID;
 }
@@ -403,7 +396,7 @@ int od_rrsig_sign(const od_rrsig_rrset_t *set, const od_privkey_t *key,
 	             out == NULL))
 		return OD_EINVAL;
 	if (set->count == 0 || !od_name_in(set->owner, signer) ||
-	    serial_lt(expiration, inception))
+	    od_serial_lt(expiration, inception))
 		return OD_EINVAL;
 	if (!od_alg_info(key->alg)->sign || key->pkey == NULL)
 		return OD_ENOTSUP;

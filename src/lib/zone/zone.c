@@ -614,6 +614,23 @@ int od_zone_serial(const od_zone_t *z, uint32_t *serial)
 	return 0;
 }
 
+int od_zone_soa_fields(const od_zone_t *z, od_soa_fields_t *out)
+{
+	const od_zrrset_t *s = od_zone_soa(z);
+	if (s == NULL || s->count != 1)
+		return OD_EINVAL;
+	const od_zrr_t *rr = s->rrs[0];
+	if (rr->len < 22 || od_rdata_check(OD_TYPE_SOA, rr->data, rr->len))
+		return OD_EINVAL;
+	const uint8_t *f = rr->data + rr->len - 20;
+	out->serial = rd32(f);
+	out->refresh = rd32(f + 4);
+	out->retry = rd32(f + 8);
+	out->expire = rd32(f + 12);
+	out->minimum = rd32(f + 16);
+	return 0;
+}
+
 /* ---- checks ---- */
 
 const char *od_zcheck_str(od_zcheck_t code)

@@ -265,6 +265,17 @@ const od_zrrset_t *od_zone_soa(const od_zone_t *z);
  */
 int od_zone_serial(const od_zone_t *z, uint32_t *serial);
 
+/*! The SOA's five numbers, in RDATA order. */
+typedef struct od_soa_fields {
+	uint32_t serial, refresh, retry, expire, minimum;
+} od_soa_fields_t;
+
+/*!
+ * The apex SOA's numbers (finalized zone; exactly one SOA record).
+ * \return 0 and *out set, or OD_EINVAL when there is no usable SOA.
+ */
+int od_zone_soa_fields(const od_zone_t *z, od_soa_fields_t *out);
+
 /*!
  * Run the semantic checks on a finalized zone: SOA present exactly once
  * at the apex, NS at the apex, CNAME exclusivity, glue for NS targets

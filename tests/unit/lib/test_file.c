@@ -123,11 +123,48 @@ static void test_failures_keep_the_old_file(void **state)
 	assert_int_equal(entries(), before);
 }
 
+static void test_read(void **state)
+{
+	(void)state;
+	char path[128], err[256], *buf = NULL;
+	size_t len = 0;
+	snprintf(path, sizeof(path), "%s/data", dir);
+	assert_int_equal(od_file_replace(path, NULL, "hello\nzone", 10, 0600,
+	                                 err, sizeof(err)),
+	                 0);
+	assert_int_equal(od_file_read(path, 10, &buf, &len), 0);
+	assert_int_equal(len, 10);
+	assert_string_equal(buf, "hello\nzone"); /* NUL-terminated */
+	free(buf);
+	/* One octet over the limit. */
+	buf = NULL;
+	assert_int_equal(od_file_read(path, 9, &buf, &len), OD_ELIMIT);
+	assert_null(buf);
+	/* Empty file. */
+	assert_int_equal(
+	        od_file_replace(path, NULL, "", 0, 0600, err, sizeof(err)), 0);
+	assert_int_equal(od_file_read(path, 10, &buf, &len), 0);
+	assert_int_equal(len, 0);
+	assert_string_equal(buf, "");
+	free(buf);
+	buf = NULL;
+	/* Missing, a directory, a FIFO (refused at once, not waited on). */
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(od_file_read(path, 10, &buf, &len), -ENOENT);
+	assert_int_equal(od_file_read(dir, 10, &buf, &len), OD_EINVAL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_equal(od_file_read(path, 10, &buf, &len), OD_EINVAL);
+	unlink(path);
+	assert_null(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replace),
 		cmocka_unit_test(test_failures_keep_the_old_file),
+		cmocka_unit_test(test_read),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
